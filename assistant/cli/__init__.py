@@ -1,0 +1,43 @@
+"""Command-line entry point. Each sub-command lives in its own module exposing ``register(subparsers)``.
+
+Sub-command modules are imported lazily so ``decide`` never pays for loading the embedding model.
+Errors a user can cause (bad file, bad filter value, missing index) are reported as one clear line
+and exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+SUBCOMMANDS = {
+    "search": ("assistant.cli.search", "ranked passages for an ad-hoc literature lookup"),
+    "decide": ("assistant.cli.decide", "patient free text -> guideline branch, options, exclusions"),
+    "ask": ("assistant.cli.ask", "a cited, extractive answer to a clinical question"),
+}
+
+
+class UserError(Exception):
+    """An error caused by the user's input: printed as one line, exit code 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(SUBCOMMANDS) + "}")
+    chosen = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        if chosen in (None, name):
+            importlib.import_module(module).register(sub, name, help_text)
+        else:
+            sub.add_parser(name, help=help_text)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

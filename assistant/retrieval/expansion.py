@@ -1,0 +1,183 @@
+"""Query expansion: abbreviations <-> full names, both ways, so a query finds passages written either way.
+
+The sources mix "KRd" and "carfilzomib plus lenalidomide plus dexamethasone", "Len" and "lenalidomide",
+"ASCT" and "autologous stem cell transplantation"; a clinician types any of them. Regimens, drugs and
+trials come from the shared vocabulary (assistant/vocabulary/*.yaml); other abbreviations (PFS, MRD,
+CAR-T, ...) from abbreviations.yaml. Expansion only *adds* terms: the original query is always kept.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.vocabulary import SourceQuote, Vocabulary, load_vocabulary
+
+ABBREVIATIONS_FILE = Path(__file__).resolve().parent.parent / "vocabulary" / "abbreviations.yaml"
+
+
+class Abbreviation(BaseModel):
+    """One non-regimen abbreviation: the short forms people type and the names the sources print."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    forms: tuple[str, ...] = Field(min_length=1)
+    names: tuple[str, ...] = Field(min_length=1)
+    source: SourceQuote | None = None
+
+
+class ExpandedQuery(BaseModel):
+    """The query as typed plus the terms expansion added (no duplicates, in discovery order)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    original: str
+    additions: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return " ".join((self.original, *self.additions))
+
+
+def load_abbreviations(path: Path = ABBREVIATIONS_FILE) -> tuple[Abbreviation, ...]:
+    """Read and validate abbreviations.yaml; a malformed entry fails with its key in the message."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)["abbreviations"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read the abbreviations table ({exc})") from exc
+    entries = []
+    for key, value in raw.items():
+        try:
+            entries.append(Abbreviation(id=str(key), **value))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: entry {key!r} is invalid: {exc}") from exc
+    return tuple(entries)
+
+
+def _is_case_sensitive(form: str) -> bool:
+    # "OS", "PR", "HR", "PI" are ordinary words or units in lower case ("os", "pr", "hr", "pi").
+    return len(form) <= 2 and form.isupper()
+
+
+def _word_pattern(terms: list[str], flags: int = 0) -> re.Pattern[str] | None:
+    if not terms:
+        return None
+    alternation = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", flags)
+
+
+class QueryExpander:
+    """Adds full names for abbreviations and abbreviations for full names found in a query."""
+
+    def __init__(
+        self,
+        abbreviations: tuple[Abbreviation, ...],
+        vocabulary: Vocabulary,
+        expand_trials: bool = True,
+    ) -> None:
+        self._abbreviations = abbreviations
+        self._vocabulary = vocabulary
+        self._expand_trials = expand_trials
+
+    @classmethod
+    def default(cls) -> QueryExpander:
+        return _default_expander()
+
+    # ---- compiled lookups --------------------------------------------------------------------------
+    @cached_property
+    def _form_owner(self) -> dict[str, Abbreviation]:
+        return {form.casefold(): a for a in self._abbreviations for form in a.forms}
+
+    @cached_property
+    def _name_owner(self) -> dict[str, Abbreviation]:
+        return {name.casefold(): a for a in self._abbreviations for name in a.names}
+
+    @cached_property
+    def _form_patterns(self) -> tuple[re.Pattern[str], ...]:
+        forms = [f for a in self._abbreviations for f in a.forms]
+        exact = _word_pattern([f for f in forms if _is_case_sensitive(f)])
+        loose = _word_pattern([f for f in forms if not _is_case_sensitive(f)], re.IGNORECASE)
+        return tuple(p for p in (exact, loose) if p)
+
+    @cached_property
+    def _name_pattern(self) -> re.Pattern[str] | None:
+        return _word_pattern([n for a in self._abbreviations for n in a.names], re.IGNORECASE)
+
+    @cached_property
+    def _regimen_name_pattern(self) -> re.Pattern[str] | None:
+        return _word_pattern([r.name for r in self._vocabulary.regimens.values()], re.IGNORECASE)
+
+    @cached_property
+    def _regimen_by_name(self) -> dict[str, str]:
+        return {r.name.casefold(): code for code, r in self._vocabulary.regimens.items()}
+
+    @cached_property
+    def _regimen_by_drug_set(self) -> dict[frozenset[str], str]:
+        table: dict[frozenset[str], str] = {}
+        for code, regimen in self._vocabulary.regimens.items():
+            if regimen.kind == "regimen" and len(regimen.drugs) >= 2:
+                table.setdefault(frozenset(regimen.drugs), code)
+        return table
+
+    # ---- expansion ------------------------------------------------------------------------------------
+    def expand(self, query: str) -> ExpandedQuery:
+        added: dict[str, None] = {}
+
+        def add(term: str) -> None:
+            if term.casefold() not in query.casefold():
+                added.setdefault(term, None)
+
+        self._abbreviation_terms(query, add)
+        self._regimen_terms(query, add)
+        self._drug_terms(query, add)
+        if self._expand_trials:
+            self._trial_terms(query, add)
+        return ExpandedQuery(original=query, additions=tuple(added))
+
+    def _abbreviation_terms(self, query: str, add) -> None:
+        for pattern in self._form_patterns:
+            for match in pattern.finditer(query):
+                abbreviation = self._form_owner[match.group(0).casefold()]
+                for name in abbreviation.names:
+                    add(name)
+                add(abbreviation.id)
+        if self._name_pattern:
+            for match in self._name_pattern.finditer(query):
+                add(self._name_owner[match.group(0).casefold()].id)
+
+    def _regimen_terms(self, query: str, add) -> None:
+        vocabulary = self._vocabulary
+        for mention in vocabulary.find_regimens(query):
+            regimen = vocabulary.regimens.get(mention.id)
+            if regimen is None:
+                continue
+            add(regimen.code)
+            add(regimen.name)
+        if self._regimen_name_pattern:
+            for match in self._regimen_name_pattern.finditer(query):
+                add(self._regimen_by_name[match.group(0).casefold()])
+        # "daratumumab with lenalidomide and dexamethasone" names DRd without the word "plus".
+        mentioned = frozenset(m.id for m in vocabulary.find_drugs(query))
+        code = self._regimen_by_drug_set.get(mentioned)
+        if code:
+            add(code)
+
+    def _drug_terms(self, query: str, add) -> None:
+        for mention in self._vocabulary.find_drugs(query):
+            add(self._vocabulary.drugs[mention.id].name)
+
+    def _trial_terms(self, query: str, add) -> None:
+        vocabulary = self._vocabulary
+        for mention in vocabulary.find_trials(query):
+            add(mention.id)  # the canonical spelling: OPTIMISM -> OPTIMISMM
+
+
+@lru_cache(maxsize=1)
+def _default_expander() -> QueryExpander:
+    return QueryExpander(load_abbreviations(), load_vocabulary())

@@ -1,0 +1,1 @@
+"""Evaluations and benchmarks: retrieval, QA answers, vignettes, and the combined suite."""
