@@ -162,11 +162,12 @@ class QueryExpander:
         if self._regimen_name_pattern:
             for match in self._regimen_name_pattern.finditer(query):
                 add(self._regimen_by_name[match.group(0).casefold()])
-        # "daratumumab with lenalidomide and dexamethasone" names DRd without the word "plus".
-        mentioned = frozenset(m.id for m in vocabulary.find_drugs(query))
-        code = self._regimen_by_drug_set.get(mentioned)
-        if code:
-            add(code)
+        # "daratumumab with lenalidomide and dexamethasone" names DRd without the word "plus"; only drugs
+        # listed together count ("Kd in len-refractory disease" is not KRd).
+        for drug_list in _drug_lists(query, vocabulary):
+            code = self._regimen_by_drug_set.get(drug_list)
+            if code:
+                add(code)
 
     def _drug_terms(self, query: str, add) -> None:
         for mention in self._vocabulary.find_drugs(query):
@@ -176,6 +177,23 @@ class QueryExpander:
         vocabulary = self._vocabulary
         for mention in vocabulary.find_trials(query):
             add(mention.id)  # the canonical spelling: OPTIMISM -> OPTIMISMM
+
+
+_LIST_GLUE = re.compile(r"\s*(?:,|\+|/|-|plus|with|and|, and)?\s*", re.IGNORECASE)
+
+
+def _drug_lists(query: str, vocabulary: Vocabulary) -> list[frozenset[str]]:
+    """Sets of drugs named one after another ("X, Y and Z", "X plus Y", "X-Y-Z")."""
+    lists: list[set[str]] = []
+    previous_end = None
+    for mention in vocabulary.find_drugs(query):
+        glued = previous_end is not None and _LIST_GLUE.fullmatch(query[previous_end : mention.start])
+        if glued:
+            lists[-1].add(mention.id)
+        else:
+            lists.append({mention.id})
+        previous_end = mention.end
+    return [frozenset(drugs) for drugs in lists if len(drugs) >= 2]
 
 
 @lru_cache(maxsize=1)

@@ -22,10 +22,10 @@ from ingest.models import Chunk
 # Order matters: the first alternative that matches at a position wins.
 _TOKEN_RE = re.compile(
     r"""
-    [a-z]{1,5}\([0-9a-z;]+\)(?:\([0-9a-z;.]+\))?   # cytogenetics: t(11;14), del(17p), gain(1q), t(4;14)(p16;q32)
-    | \d+(?:\.\d+)+                                  # decimals and versions: 18.7, 0.53
-    | [a-z0-9]+(?:[-/][a-z0-9]+)+                    # hyphenated words and codes: isa-kd, car-t, lenalidomide-refractory
-    | [a-z0-9]+                                      # plain words, numbers and regimen codes: krd, dvd, 17p
+    [a-z]{1,5}\([0-9a-z;]+\)(?:\([0-9a-z;.]+\))?  # cytogenetics: t(11;14), del(17p), t(4;14)(p16;q32)
+    | \d+(?:\.\d+)+                                 # decimals: 18.7, 0.53
+    | [a-z0-9]+(?:[-/][a-z0-9]+)+                   # hyphenated words and codes: isa-kd, len-refractory
+    | [a-z0-9]+                                     # plain words, numbers and regimen codes: krd, 17p
     """,
     re.VERBOSE,
 )
@@ -51,7 +51,7 @@ def normalise(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Search tokens of ``text``: clinical tokens kept whole, hyphenated words also split, plain words stemmed."""
+    """Search tokens: clinical tokens kept whole, hyphenated words also split, plain words stemmed."""
     stem = _stemmer().stemWord
     tokens: list[str] = []
     for match in _TOKEN_RE.finditer(normalise(text)):
@@ -91,10 +91,24 @@ class LexicalIndex:
         return self._bm25.get_scores(known)
 
     def search(
-        self, query: str | Sequence[str], n: int, allowed: np.ndarray | None = None
+        self,
+        query: str | Sequence[str],
+        n: int,
+        allowed: np.ndarray | None = None,
+        expansion: str = "",
+        expansion_weight: float = 0.0,
     ) -> list[tuple[Chunk, float]]:
-        """Top ``n`` chunks with a positive score; ``allowed`` is an optional boolean mask (filters)."""
+        """Top ``n`` chunks with a positive score; ``allowed`` is an optional boolean mask (filters).
+
+        Expansion terms (full names for the query's abbreviations and vice versa) score with a lower
+        weight than the words the user typed: at full weight a long regimen name swamps a short query.
+        """
         scores = self.scores(query)
+        if expansion and expansion_weight > 0.0:
+            typed = set(tokenize(query) if isinstance(query, str) else query)
+            extra = [t for t in tokenize(expansion) if t not in typed]
+            if extra:
+                scores = scores + expansion_weight * self.scores(extra)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         order = np.argsort(-scores, kind="stable")[:n]

@@ -81,13 +81,69 @@ class Mention(_Frozen):
 # only ever appear inside regimen codes.
 _PROSE_LETTERS = {"R", "V", "K", "P", "D"}
 _LETTER_BEFORE = {
-    "on", "had", "to", "of", "with", "avoid", "then", "after", "post", "and", "or", "plus", "no",
-    "never", "prior", "+", "->", "→", "/", "-", ",", "&", "incl", "including", "w", "w/", "from",
+    "on",
+    "had",
+    "to",
+    "of",
+    "with",
+    "avoid",
+    "then",
+    "after",
+    "post",
+    "and",
+    "or",
+    "plus",
+    "no",
+    "never",
+    "prior",
+    "+",
+    "->",
+    "→",
+    "/",
+    "-",
+    ",",
+    "&",
+    "incl",
+    "including",
+    "w",
+    "w/",
+    "from",
 }
 _LETTER_AFTER = {
-    "maint", "maintenance", "mainten", "refractory", "ref", "naive", "naïve", "exposed", "sensitive",
-    "based", "containing", "alone", "mono", "monotherapy", "continuous", "cont", "dose", "10mg", "5mg",
-    "15mg", "25mg", "10", "5", "15", "25", "->", "→", "/", "+", ",", "and", "or", "x", "until",
+    "maint",
+    "maintenance",
+    "mainten",
+    "refractory",
+    "ref",
+    "naive",
+    "naïve",
+    "exposed",
+    "sensitive",
+    "based",
+    "containing",
+    "alone",
+    "mono",
+    "monotherapy",
+    "continuous",
+    "cont",
+    "dose",
+    "10mg",
+    "5mg",
+    "15mg",
+    "25mg",
+    "10",
+    "5",
+    "15",
+    "25",
+    "->",
+    "→",
+    "/",
+    "+",
+    ",",
+    "and",
+    "or",
+    "x",
+    "until",
 }
 _TOKEN = re.compile(r"->|→|\w+(?:\.\d+)?|[^\w\s]")
 
@@ -219,15 +275,23 @@ class Vocabulary(_Frozen):
 
     def find_regimens(self, text: str) -> list[Mention]:
         return [
-            Mention(id=self.normalize_regimen(m.group(0)) or m.group(0), start=m.start(), end=m.end(),
-                    surface=m.group(0))
+            Mention(
+                id=self.normalize_regimen(m.group(0)) or m.group(0),
+                start=m.start(),
+                end=m.end(),
+                surface=m.group(0),
+            )
             for m in self._regimen_pattern.finditer(text)
         ]
 
     def find_trials(self, text: str) -> list[Mention]:
         return [
-            Mention(id=self._trial_by_variant[m.group(0).lower()], start=m.start(), end=m.end(),
-                    surface=m.group(0))
+            Mention(
+                id=self._trial_by_variant[m.group(0).lower()],
+                start=m.start(),
+                end=m.end(),
+                surface=m.group(0),
+            )
             for m in self._trial_pattern.finditer(text)
         ]
 
@@ -238,15 +302,18 @@ class Vocabulary(_Frozen):
         regimen code), which is what chunk tagging wants.
         """
         mentions = [
-            Mention(id=self._drug_by_synonym[m.group(0).lower()], start=m.start(), end=m.end(),
-                    surface=m.group(0))
+            Mention(
+                id=self._drug_by_synonym[m.group(0).lower()], start=m.start(), end=m.end(), surface=m.group(0)
+            )
             for m in self._drug_pattern.finditer(text)
         ]
         mentions += self._letter_mentions(text)
         if include_regimens:
             for r in self.find_regimens(text):
-                mentions += [Mention(id=d, start=r.start, end=r.end, surface=r.surface)
-                             for d in self.regimens[r.id].drugs]
+                mentions += [
+                    Mention(id=d, start=r.start, end=r.end, surface=r.surface)
+                    for d in self.regimens[r.id].drugs
+                ]
         unique = {(m.id, m.start, m.end): m for m in mentions}
         return sorted(unique.values(), key=lambda m: (m.start, m.end, m.id))
 
@@ -263,8 +330,7 @@ class Vocabulary(_Frozen):
             if prev == "-" and i >= 2 and re.fullmatch(r"ig[gamde]", tokens[i - 2][0].lower()):
                 continue  # IgG-K: kappa light chain, not carfilzomib
             listed = any(
-                0 <= j < len(tokens) and tokens[j][0] in _PROSE_LETTERS
-                for j in (i - 2, i + 2)
+                0 <= j < len(tokens) and tokens[j][0] in _PROSE_LETTERS for j in (i - 2, i + 2)
             ) and (prev in {",", "/", "and", "&"} or nxt in {",", "/", "and", "&"})
             if prev in _LETTER_BEFORE or nxt in _LETTER_AFTER or listed:
                 found.append(Mention(id=self._drug_by_letter[tok], start=start, end=end, surface=tok))

@@ -1,0 +1,68 @@
+"""Abstention: does any retrieved sentence support the *detail the question asks for*?
+
+Retrieval almost always finds the topic (a drug the corpus names); the near misses ask for a detail
+the corpus never gives (a dose, a response rate, a toxicity it does not discuss, a drug it never
+names). So the support score looks at the best sentences' coverage of the question's own content
+tokens, idf-weighted so the asked-for specifics (drug names, "zoster", "step-up") count most and a
+term the corpus never uses counts in full against support, and whether the asked figure is present.
+The threshold is calibrated on the dev QA set (``python -m evals qa --calibrate``) and stored with
+its calibration in ``data/abstention.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.answer.select import QuestionTerms, ScoredUnit, SentenceBank, lexical_coverage
+
+DATA = Path(__file__).parent / "data" / "abstention.yaml"
+
+
+class AbstentionConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    threshold: float = Field(description="Abstain when the support score is below this.")
+    candidates: int = Field(12, description="How many of the best-scored sentences are examined.")
+    sentence_weight: float = Field(0.6, description="Share of support from the sentence (rest: its passage).")
+    missing_figure_factor: float = Field(0.75, description="Support multiplier when a figure is asked but absent.")
+
+
+@lru_cache(maxsize=1)
+def load_abstention_config(path: Path = DATA) -> AbstentionConfig:
+    return AbstentionConfig(**yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+class Support(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    score: float
+    abstain: bool
+    unknown_terms: tuple[str, ...] = ()
+    best_chunk: str | None = None
+
+
+def support_score(
+    terms: QuestionTerms, scored: Sequence[ScoredUnit], bank: SentenceBank,
+    config: AbstentionConfig | None = None,
+) -> Support:
+    """The best support any candidate sentence gives the question, and whether to abstain."""
+    config = config or load_abstention_config()
+    unknown = tuple(sorted(t for t in terms.tokens if not bank.known(t)))
+    best, best_chunk = 0.0, None
+    for candidate in scored[: config.candidates]:
+        unit = candidate.unit
+        sentence_tokens = bank.tokens(f"{unit.context} {unit.text}")
+        passage_tokens = bank.tokens(candidate.passage.chunk.text)
+        coverage = (config.sentence_weight * lexical_coverage(terms, sentence_tokens, bank)
+                    + (1 - config.sentence_weight) * lexical_coverage(terms, passage_tokens, bank))
+        if terms.asks_number and not candidate.numbers:
+            coverage *= config.missing_figure_factor
+        if coverage > best:
+            best, best_chunk = coverage, unit.chunk_id
+    return Support(score=round(best, 4), abstain=best < config.threshold, unknown_terms=unknown,
+                   best_chunk=best_chunk)

@@ -1,0 +1,123 @@
+"""Deterministic classification of one conversational turn.
+
+The kind decides the answer's shape (a branch card for a patient, cited points for a lookup, a scope
+message...), so it must be predictable and testable: regular expressions from
+``data/question_patterns.yaml``, no model. Out of scope means another disease, newly diagnosed or
+smouldering myeloma (the sources cover relapse only) or chit-chat.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from assistant.answer.models import TurnKind
+
+DATA = Path(__file__).parent / "data" / "question_patterns.yaml"
+
+
+class TurnClass(BaseModel):
+    """The kind of a turn and, for out-of-scope turns, why (shown to the user)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: TurnKind
+    reason: str = ""
+
+
+class _Patterns(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    other_diseases: tuple[re.Pattern[str], ...]
+    early_myeloma: tuple[re.Pattern[str], ...]
+    relapse_context: tuple[re.Pattern[str], ...]
+    chit_chat: tuple[re.Pattern[str], ...]
+    follow_up: tuple[re.Pattern[str], ...]
+    treatment_ask: tuple[re.Pattern[str], ...]
+    case_features: tuple[re.Pattern[str], ...]
+    min_case_features_without_ask: int
+    min_case_words_without_ask: int
+    definition: tuple[re.Pattern[str], ...]
+
+
+def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+@lru_cache(maxsize=1)
+def load_patterns(path: Path = DATA) -> _Patterns:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    scope, patient = data["out_of_scope"], data["patient"]
+    return _Patterns(
+        other_diseases=_compile(scope["other_diseases"]),
+        early_myeloma=_compile(scope["early_myeloma"]),
+        relapse_context=_compile(scope["relapse_context"]),
+        chit_chat=_compile(scope["chit_chat"]),
+        follow_up=_compile(data["follow_up"]),
+        treatment_ask=_compile(patient["treatment_ask"]),
+        case_features=_compile(patient["case_features"]),
+        min_case_features_without_ask=patient["min_case_features_without_ask"],
+        min_case_words_without_ask=patient["min_case_words_without_ask"],
+        definition=_compile(data["definition"]),
+    )
+
+
+def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match:
+            return match
+    return None
+
+
+def out_of_scope_reason(text: str) -> str:
+    """Why a text is outside relapsed/refractory myeloma ('' when it is in scope)."""
+    p = load_patterns()
+    text = " ".join(text.split())
+    if _first(p.chit_chat, text):
+        return "not a clinical question"
+    disease = _first(p.other_diseases, text)
+    if disease:
+        return f"about another condition ({disease.group(0)})"
+    early = _first(p.early_myeloma, text)
+    if early and not _first(p.relapse_context, text):
+        return f"about {early.group(0)} myeloma, not relapsed or refractory disease"
+    return ""
+
+
+def is_treatment_ask(text: str) -> bool:
+    return _first(load_patterns().treatment_ask, " ".join(text.split())) is not None
+
+
+def looks_like_case(text: str) -> bool:
+    """A patient description: several case features (age, prior lines, progression on a drug...)."""
+    p = load_patterns()
+    text = " ".join(text.split())
+    features = sum(1 for pattern in p.case_features if pattern.search(text))
+    return features >= p.min_case_features_without_ask and len(text.split()) >= p.min_case_words_without_ask
+
+
+def classify_turn(question: str, *, has_patient: bool = False, has_history: bool = False) -> TurnClass:
+    """Classify a question. `has_patient`: a patient text/profile is in play; `has_history`: a previous
+    turn exists, so a question may lean on it."""
+    p = load_patterns()
+    text = " ".join(question.split())
+    if not text:
+        return TurnClass(kind="empty", reason="the question is empty")
+    reason = out_of_scope_reason(text)
+    if reason:
+        return TurnClass(kind="out_of_scope", reason=reason)
+    if has_history and _first(p.follow_up, text):
+        return TurnClass(kind="follow_up", reason="leans on the previous turn")
+    asks_treatment = _first(p.treatment_ask, text) is not None
+    if (has_patient and (asks_treatment or len(text.split()) <= 12 or looks_like_case(text))) or (
+        asks_treatment and sum(1 for f in p.case_features if f.search(text)) >= 1
+    ) or looks_like_case(text):
+        return TurnClass(kind="patient", reason="asks what to do for a patient")
+    if _first(p.definition, text):
+        return TurnClass(kind="definition", reason="asks what a term means")
+    return TurnClass(kind="factual", reason="a lookup in the sources")

@@ -1,0 +1,274 @@
+"""The extractive, deterministic answer composer.
+
+A patient question gets the rule layer's branch card (branch, why, options with tiers, exclusions
+with reasons, modifiers, missing facts, 2021-vs-2025 updates), each line cited to the source quote
+the rule rests on, then supporting evidence retrieved within the branch. A factual question gets a
+short lead and cited points: sentences (or table rows) quoted from the passages, numbers as printed.
+When the best evidence does not support the asked-for detail, the answer abstains and lists the
+closest passages as related reading. No model writes text here; see ``generative.py`` for the
+optional LangChain rewrite.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.answer import constrain
+from assistant.answer.abstain import Support, support_score
+from assistant.answer.classify import classify_turn, out_of_scope_reason
+from assistant.answer.followup import Conversation, resolve_follow_up
+from assistant.answer.models import AnswerSentence, Answer, Citation, TurnKind
+from assistant.answer.select import (
+    QuestionTerms,
+    ScoredUnit,
+    embed_texts,
+    pick_points,
+    question_terms,
+    score_units,
+)
+from assistant.answer.sentences import printed_span
+from assistant.answer.services import Services
+from assistant.retrieval.expansion import QueryExpander
+from assistant.retrieval.models import Passage
+from ingest.models import Chunk
+
+PHRASES_FILE = Path(__file__).parent / "data" / "phrases.yaml"
+MAX_INPUT_CHARS = 20_000
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.·]\d+)?%?")
+
+
+@lru_cache(maxsize=1)
+def phrases() -> dict[str, str]:
+    data = yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))
+    return {k: " ".join(str(v).split()) for k, v in data.items()}
+
+
+# ---- citations ---------------------------------------------------------------------------------
+class CitationBook:
+    """Numbers citations in order of first use; the same chunk + span + label is cited once."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self.citations: list[Citation] = []
+        self._numbers: dict[tuple, int] = {}
+
+    def cite(self, chunk: Chunk, quote: str | None, scope: str = "unconstrained", label: str | None = None,
+             number: int | None = None) -> int:
+        corpus = self._services.corpus
+        printed = corpus.printed(chunk.doc_id, chunk.line_start, chunk.line_end)
+        span = printed_span(quote, printed) if quote else None
+        key = (chunk.id, span, label)
+        if key in self._numbers:
+            return self._numbers[key]
+        meta = corpus.meta(chunk.doc_id)
+        n = number or len(self.citations) + 1
+        self.citations.append(Citation(
+            n=n, chunk_id=chunk.id, doc=chunk.doc_id, title=meta.title, year=meta.year,
+            year_label=meta.year_label, section=chunk.section, line_start=chunk.line_start,
+            line_end=chunk.line_end, kind=chunk.kind, text=printed, span=span, scope=scope, label=label,
+        ))
+        self._numbers[key] = n
+        return n
+
+
+def locate_quote(services: Services, doc: str, line: int, quote: str) -> Chunk | None:
+    """The chunk holding a rule's source quote (it starts on `line` of `doc`)."""
+    candidates = [c for c in services.chunks_by_id.values()
+                  if c.doc_id == doc and c.line_start <= line <= c.line_end]
+    if not candidates:
+        return None
+    quote_tokens = services.bank.tokens(quote)
+    return max(candidates, key=lambda c: (len(quote_tokens & services.bank.tokens(c.text)), -c.line_start))
+
+
+# ---- rendering ---------------------------------------------------------------------------------
+_BULLET_ROLES = {"point", "option", "avoid", "modifier", "missing", "update", "conflict", "related"}
+
+
+def render(sentences: Iterable[AnswerSentence]) -> str:
+    lines = []
+    for s in sentences:
+        marks = "".join(f"[{n}]" for n in s.citations if f"[{n}]" not in s.text)
+        text = f"{s.text} {marks}".rstrip()
+        lines.append(f"- {text}" if s.role in _BULLET_ROLES else text)
+    return "\n".join(lines)
+
+
+def unit_text(scored: ScoredUnit) -> str:
+    """How a selected unit reads in the answer: a sentence as is; a table row with its table and trial."""
+    unit = scored.unit
+    if unit.kind == "sentence":
+        return unit.text
+    where = scored.passage.chunk.section or "Table"
+    context = f"{unit.context} / " if unit.context else ""
+    return f"{where}: {context}{unit.text}"
+
+
+# ---- entry point -------------------------------------------------------------------------------
+def _finish(answer: dict[str, Any], started: float) -> Answer:
+    answer["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    sentences = tuple(answer.get("sentences", ()))
+    answer["sentences"] = sentences
+    answer.setdefault("text", render(sentences))
+    return Answer(**answer)
+
+
+def _notice(question: str, kind: TurnKind, status: str, message: str, started: float,
+            resolved: str | None = None) -> Answer:
+    return _finish({
+        "question": question, "resolved_question": resolved if resolved is not None else question,
+        "turn_kind": kind, "status": status,
+        "sentences": (AnswerSentence(text=message, role="notice"),),
+    }, started)
+
+
+def answer_question(
+    question: str,
+    *,
+    conversation: Conversation | None = None,
+    patient_text: str | None = None,
+    services: Services,
+    constrained: bool = True,
+) -> Answer:
+    """Answer one turn. Never raises for bad input: empty or oversized input gives ``invalid_input``.
+
+    `constrained=False` turns off branch-constrained retrieval (used by the evaluation's ablation).
+    """
+    started = time.perf_counter()
+    p = phrases()
+    question = question if isinstance(question, str) else ""
+    patient_text = patient_text if isinstance(patient_text, str) and patient_text.strip() else None
+    for text in (question, patient_text or ""):
+        if len(text) > MAX_INPUT_CHARS:
+            message = p["invalid_too_long"].format(length=len(text), limit=MAX_INPUT_CHARS)
+            return _notice(question[:200], "empty", "invalid_input", message, started)
+    if not question.strip() and not patient_text:
+        return _notice(question, "empty", "invalid_input", p["invalid_empty"], started)
+    question = " ".join(question.split())
+
+    known_patient = patient_text or (conversation.patient_text if conversation else None)
+    previous = conversation.last if conversation else None
+    asked = question or "What are the treatment options for this patient?"
+    turn = classify_turn(asked, has_patient=known_patient is not None, has_history=previous is not None)
+    if patient_text and turn.kind != "out_of_scope":
+        reason = out_of_scope_reason(patient_text)
+        if reason:
+            turn = turn.model_copy(update={"kind": "out_of_scope", "reason": reason})
+    if turn.kind == "out_of_scope":
+        return _notice(question, "out_of_scope", "out_of_scope", p["out_of_scope"].format(reason=turn.reason),
+                       started)
+    if turn.kind == "empty":
+        return _notice(question, "empty", "invalid_input", p["invalid_empty"], started)
+
+    resolved, kind, answer_as = asked, turn.kind, turn.kind
+    if turn.kind == "follow_up" and previous is not None:
+        resolved = resolve_follow_up(asked, previous, services.vocabulary)
+        answer_as = "patient" if previous.kind == "patient" and known_patient else "factual"
+    if answer_as == "patient" and known_patient:
+        body = patient_answer(asked, resolved, known_patient, services, constrained=constrained)
+    else:
+        body = factual_answer(resolved, services)
+    return _finish({"question": question or asked, "resolved_question": resolved, "turn_kind": kind, **body},
+                   started)
+
+
+# ---- factual -----------------------------------------------------------------------------------
+def _evidence(query: str, passages: Sequence[Passage], services: Services) -> tuple[QuestionTerms, list[ScoredUnit]]:
+    expansion = QueryExpander.default().expand(query).text
+    terms = question_terms(query, expansion, services.bank)
+    vector = embed_texts(services.embedder, [query])[0]
+    return terms, score_units(terms, vector, passages, services.bank)
+
+
+def _related(passages: Sequence[Passage], book: CitationBook, limit: int = 3) -> list[AnswerSentence]:
+    label = phrases()["related_label"]
+    out = []
+    for passage in passages[:limit]:
+        n = book.cite(passage.chunk, None, scope=passage.scope, label=label)
+        meta = book.citations[n - 1]
+        out.append(AnswerSentence(text=f"{meta.title} ({meta.year_label}), {meta.section or 'passage'}",
+                                  citations=(n,), role="related"))
+    return out
+
+
+def _topic_numbers(text: str) -> frozenset[str]:
+    return frozenset(n.rstrip("%").replace("·", ".") for n in _NUMBER.findall(text)) - {"1", "2", "3", "95"}
+
+
+def _conflicts(points: Sequence[ScoredUnit], scored: Sequence[ScoredUnit], services: Services) -> list[
+        tuple[str, list[ScoredUnit]]]:
+    """Same trial and endpoint, different documents, no figure in common: both sides are shown."""
+    vocabulary = services.vocabulary
+    endpoint_words = ("progression-free survival", "overall survival", "response rate", "hazard ratio", "PFS",
+                      "OS", "ORR", "HR")
+    found = []
+    pool = [s for s in scored[:12] if s.score >= scored[0].score * 0.6] if scored else []
+    for point in points:
+        trials = {m.id for m in vocabulary.find_trials(point.unit.text)}
+        endpoints = {e for e in endpoint_words if re.search(rf"\b{re.escape(e)}\b", point.unit.text)}
+        numbers = _topic_numbers(point.unit.text)
+        if not trials or not endpoints or not numbers:
+            continue
+        for other in pool:
+            if other.passage.chunk.doc_id == point.passage.chunk.doc_id:
+                continue
+            if not trials & {m.id for m in vocabulary.find_trials(other.unit.text)}:
+                continue
+            if not endpoints & {e for e in endpoint_words if re.search(rf"\b{re.escape(e)}\b", other.unit.text)}:
+                continue
+            other_numbers = _topic_numbers(other.unit.text)
+            if other_numbers and not numbers & other_numbers:
+                topic = f"{sorted(trials)[0]} ({', '.join(sorted(endpoints)[:2])})"
+                found.append((topic, [point, other]))
+                break
+        if found:
+            break
+    return found
+
+
+def factual_answer(query: str, services: Services, passages: Sequence[Passage] | None = None,
+                   book: CitationBook | None = None) -> dict[str, Any]:
+    p = phrases()
+    book = book or CitationBook(services)
+    config = services.bank.config
+    if passages is None:
+        passages = services.retriever.search(query, k=config.passages)
+    terms, scored = _evidence(query, passages, services)
+    support: Support = support_score(terms, scored, services.bank)
+    if support.abstain or not scored:
+        detail = ", ".join(f'"{t}"' for t in support.unknown_terms) or p["abstain_detail_default"]
+        notice = AnswerSentence(text=p["abstain"].format(detail=detail), role="notice")
+        related = _related(passages, book)
+        return {"status": "abstained", "abstained": True, "sentences": (notice, *related),
+                "citations": (), "related": tuple(book.citations), "support_score": support.score}
+    points = pick_points(scored, services.bank)
+    sentences = []
+    for i, point in enumerate(points):
+        n = book.cite(point.passage.chunk, point.unit.text, scope=point.passage.scope)
+        sentences.append(AnswerSentence(text=unit_text(point), citations=(n,), role="lead" if i == 0 else "point"))
+    for topic, sides in _conflicts(points, scored, services):
+        parts = []
+        for side in sides:
+            n = book.cite(side.passage.chunk, side.unit.text, scope=side.passage.scope)
+            meta = book.citations[n - 1]
+            if side not in points:
+                sentences.append(AnswerSentence(text=unit_text(side), citations=(n,), role="point"))
+            parts.append(p["conflict_side"].format(title=meta.title, year=meta.year_label, n=n))
+        numbers = tuple(int(m) for m in re.findall(r"\[(\d+)\]", " ".join(parts)))
+        sentences.append(AnswerSentence(text=p["conflict"].format(topic=topic, sides="; ".join(parts)),
+                                        citations=numbers, role="conflict"))
+    return {"status": "answered", "sentences": tuple(sentences), "citations": tuple(book.citations),
+            "support_score": support.score}
+
+
+# ---- patient -----------------------------------------------------------------------------------
+def patient_answer(question: str, resolved: str, patient_text: str, services: Services,
+                   constrained: bool = True) -> dict[str, Any]:
+    return constrain.patient_answer(question, resolved, patient_text, services, constrained=constrained)

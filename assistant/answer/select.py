@@ -1,0 +1,283 @@
+"""Sentence-level evidence selection: which sentences (or table rows) of the retrieved passages answer
+the question.
+
+Each candidate is scored on lexical overlap with the question's content tokens (idf-weighted, with
+abbreviations expanded), dense similarity to the question, the question's trials/regimens named in it,
+and whether it gives a figure when a figure is asked for. Sentences are quoted as they are in the
+cleaned chunk text: numbers are copied, never recomputed. Table passages are split into rows, not
+sentences, so a subgroup's median PFS / HR comes back as the printed row.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import Stemmer
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from assistant.answer.sentences import TextSpan, split_rows, split_sentences
+from assistant.retrieval.models import Passage
+from assistant.vocabulary import Vocabulary
+from ingest.models import Chunk
+
+DATA = Path(__file__).parent / "data" / "selection.yaml"
+_WORD = re.compile(r"[a-z0-9]+(?:[.·][0-9]+)?")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.·]\d+)?")
+
+
+class SelectionConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    weights: dict[str, float]
+    passages: int
+    max_points: int
+    relative_floor: float
+    duplicate_overlap: float
+    max_table_rows: int
+    asks_for_number: str
+    stopwords: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def load_selection_config(path: Path = DATA) -> SelectionConfig:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["stopwords"] = frozenset(data["stopwords"].split())
+    return SelectionConfig(**data)
+
+
+class EvidenceUnit(BaseModel):
+    """A sentence of a prose chunk or a row of a table chunk, with its span in the chunk's text."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    kind: Literal["sentence", "row"]
+    context: str = ""  # rows: the trial row above a group row ("CANDOR ... " above "Kd 154 ...")
+
+
+class ScoredUnit(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    unit: EvidenceUnit
+    passage: Passage
+    score: float
+    lexical: float
+    dense: float
+    entity: float
+    numbers: float
+
+
+def embed_texts(embedder: Any, texts: Sequence[str]) -> np.ndarray:
+    """Unit-normalised embeddings with whichever batch method the project embedder exposes."""
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    if hasattr(embedder, "embed_documents"):
+        vectors = np.asarray(embedder.embed_documents(list(texts)), dtype=np.float32)
+    else:
+        vectors = np.asarray(embedder.encode(list(texts)), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class SentenceBank:
+    """Sentences and rows of every chunk, their content tokens, idf, and cached sentence embeddings.
+
+    Built once per process (Services); embeddings are computed lazily in batches and kept, so a warm
+    question only embeds itself and the few sentences it has not seen.
+    """
+
+    def __init__(self, chunks: Sequence[Chunk], embedder: Any, vocabulary: Vocabulary) -> None:
+        self.config = load_selection_config()
+        self.vocabulary = vocabulary
+        self._embedder = embedder
+        self._stemmer = Stemmer.Stemmer("english")
+        self._stem_cache: dict[str, str] = {}
+        self.chunks = {c.id: c for c in chunks}
+        self._units: dict[str, tuple[EvidenceUnit, ...]] = {}
+        self._vectors: dict[tuple[str, int], np.ndarray] = {}
+        self._token_cache: dict[str, frozenset[str]] = {}
+        document_frequency: dict[str, int] = {}
+        for chunk in chunks:
+            for token in self.tokens(chunk.text):
+                document_frequency[token] = document_frequency.get(token, 0) + 1
+        n = max(len(chunks), 1)
+        self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
+        self.max_idf = math.log(1 + n)
+
+    # ---- tokens --------------------------------------------------------------------------------
+    def _stem(self, word: str) -> str:
+        stem = self._stem_cache.get(word)
+        if stem is None:
+            stem = self._stemmer.stemWord(word) if word.isalpha() else word.replace("·", ".")
+            self._stem_cache[word] = stem
+        return stem
+
+    def tokens(self, text: str) -> frozenset[str]:
+        """Stemmed content tokens (stopwords dropped; numbers kept with `·` read as `.`)."""
+        cached = self._token_cache.get(text)
+        if cached is None:
+            stop = self.config.stopwords
+            words = _WORD.findall(text.lower().replace("-", " "))
+            cached = frozenset(self._stem(w) for w in words if w not in stop and len(w) > 1 or w.isdigit())
+            if len(self._token_cache) < 200_000:
+                self._token_cache[text] = cached
+        return cached
+
+    def idf(self, token: str) -> float:
+        """Inverse document frequency; a token the corpus never uses gets the maximum."""
+        return self._idf.get(token, self.max_idf)
+
+    def known(self, token: str) -> bool:
+        return token in self._idf
+
+    # ---- units ---------------------------------------------------------------------------------
+    def units(self, chunk: Chunk) -> tuple[EvidenceUnit, ...]:
+        cached = self._units.get(chunk.id)
+        if cached is None:
+            cached = tuple(self._split(chunk))
+            self._units[chunk.id] = cached
+        return cached
+
+    def _split(self, chunk: Chunk) -> list[EvidenceUnit]:
+        if chunk.kind == "table":
+            rows = split_rows(chunk.text)
+            units, heading = [], ""
+            for row in rows:
+                names_trial = bool(self.vocabulary.find_trials(row.text))
+                units.append(EvidenceUnit(chunk_id=chunk.id, text=row.text, start=row.start, end=row.end,
+                                          kind="row", context="" if names_trial else heading))
+                if names_trial:
+                    heading = row.text
+            return units
+        spans: list[TextSpan] = split_sentences(chunk.text)
+        return [EvidenceUnit(chunk_id=chunk.id, text=s.text, start=s.start, end=s.end, kind="sentence")
+                for s in spans]
+
+    def vectors(self, units: Sequence[EvidenceUnit]) -> np.ndarray:
+        """Embeddings of `units` (row units are embedded with their context), computing only misses."""
+        missing = [u for u in units if (u.chunk_id, u.start) not in self._vectors]
+        if missing:
+            fresh = embed_texts(self._embedder, [f"{u.context} {u.text}".strip() for u in missing])
+            for unit, vector in zip(missing, fresh, strict=True):
+                self._vectors[(unit.chunk_id, unit.start)] = vector
+        return np.stack([self._vectors[(u.chunk_id, u.start)] for u in units])
+
+    def warm(self, batch: int = 256) -> None:
+        """Embed every sentence of the corpus now (UI start-up, evaluation), so no question pays for it."""
+        units = [u for chunk in self.chunks.values() for u in self.units(chunk)]
+        for i in range(0, len(units), batch):
+            self.vectors(units[i : i + batch])
+
+
+class QuestionTerms(BaseModel):
+    """What the question is about, for scoring and abstention."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    text: str
+    tokens: frozenset[str]
+    expanded_tokens: frozenset[str]
+    trials: frozenset[str]
+    regimens: frozenset[str]
+    numbers: frozenset[str]
+    asks_number: bool
+
+
+def question_terms(question: str, expansion: str, bank: SentenceBank) -> QuestionTerms:
+    vocabulary = bank.vocabulary
+    config = bank.config
+    return QuestionTerms(
+        text=question,
+        tokens=bank.tokens(question),
+        expanded_tokens=bank.tokens(expansion) - bank.tokens(question),
+        trials=frozenset(m.id for m in vocabulary.find_trials(question)),
+        regimens=frozenset(m.id for m in vocabulary.find_regimens(question)),
+        numbers=frozenset(n.replace("·", ".") for n in _NUMBER.findall(question)),
+        asks_number=bool(re.search(config.asks_for_number, question, re.IGNORECASE)),
+    )
+
+
+def lexical_coverage(terms: QuestionTerms, tokens: frozenset[str], bank: SentenceBank) -> float:
+    """idf-weighted share of the question's content tokens present (expanded forms count as present)."""
+    total = sum(bank.idf(t) for t in terms.tokens)
+    if total == 0:
+        return 0.0
+    hit = sum(bank.idf(t) for t in terms.tokens & tokens)
+    # An abbreviation answered by its expansion ("Kd" by "carfilzomib plus dexamethasone").
+    hit += 0.5 * sum(bank.idf(t) for t in terms.expanded_tokens & tokens)
+    return min(hit / total, 1.0)
+
+
+def _entity_score(terms: QuestionTerms, text: str, chunk_text: str, bank: SentenceBank) -> float:
+    wanted = terms.trials | terms.regimens
+    if not wanted:
+        return 0.0
+    vocabulary = bank.vocabulary
+    here = {m.id for m in vocabulary.find_trials(text)} | {m.id for m in vocabulary.find_regimens(text)}
+    around = {m.id for m in vocabulary.find_trials(chunk_text)} | {
+        m.id for m in vocabulary.find_regimens(chunk_text)}
+    return sum(1.0 if w in here else 0.5 if w in around else 0.0 for w in wanted) / len(wanted)
+
+
+def score_units(
+    terms: QuestionTerms, question_vector: np.ndarray, passages: Sequence[Passage], bank: SentenceBank
+) -> list[ScoredUnit]:
+    """Every sentence / row of `passages`, scored against the question, best first."""
+    w = bank.config.weights
+    pairs = [(p, u) for p in passages for u in bank.units(p.chunk)]
+    if not pairs:
+        return []
+    dense = bank.vectors([u for _, u in pairs]) @ question_vector
+    scored = []
+    for (passage, unit), similarity in zip(pairs, dense, strict=True):
+        text = f"{unit.context} {unit.text}".strip()
+        tokens = bank.tokens(text)
+        lexical = lexical_coverage(terms, tokens, bank)
+        entity = _entity_score(terms, text, passage.chunk.text, bank)
+        unit_numbers = {n.replace("·", ".") for n in _NUMBER.findall(unit.text)}
+        numbers = 0.0
+        if terms.asks_number and unit_numbers - {"1", "2", "3"}:
+            numbers = 1.0
+        if terms.numbers & unit_numbers:
+            numbers = 1.0
+        score = (w["lexical"] * lexical + w["dense"] * float(similarity) + w["entity"] * entity
+                 + w["numbers"] * numbers + w["rank"] / passage.rank)
+        scored.append(ScoredUnit(unit=unit, passage=passage, score=round(score, 6), lexical=lexical,
+                                 dense=float(similarity), entity=entity, numbers=numbers))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / max(min(len(a), len(b)), 1)
+
+
+def pick_points(scored: Sequence[ScoredUnit], bank: SentenceBank, max_points: int | None = None) -> list[ScoredUnit]:
+    """The best sentences: within `relative_floor` of the best, no near-duplicates, at most max_points + 1
+    (the lead and its points). Table rows come with the trial row they belong to."""
+    config = bank.config
+    limit = (max_points if max_points is not None else config.max_points) + 1
+    if not scored:
+        return []
+    floor = scored[0].score * config.relative_floor
+    chosen: list[ScoredUnit] = []
+    seen_tokens: list[frozenset[str]] = []
+    for candidate in scored:
+        if candidate.score < floor or len(chosen) >= limit:
+            break
+        tokens = bank.tokens(candidate.unit.text)
+        if any(_overlap(tokens, other) > config.duplicate_overlap for other in seen_tokens):
+            continue
+        chosen.append(candidate)
+        seen_tokens.append(tokens)
+    return chosen

@@ -1,0 +1,75 @@
+"""Everything an answer needs, built once per process: model, index, retriever, corpus, rules, vocabulary.
+
+Loading the embedding model and opening Chroma take seconds; answering takes milliseconds. The UI
+caches one ``Services`` with ``st.cache_resource``; the CLI and the evaluations build one and reuse it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.answer.select import SentenceBank
+from assistant.settings import Settings, get_settings
+from assistant.vocabulary import Vocabulary, load_vocabulary
+
+
+@dataclass
+class Services:
+    """Heavy, shared, read-only objects. Construct with ``Services.load``; never at import time."""
+
+    settings: Settings
+    embedder: Any
+    index: Any
+    retriever: Any  # assistant.retrieval.hybrid.HybridRetriever
+    corpus: Any  # ingest.corpus.Corpus
+    rules: Any  # assistant.rules rule set (load_rules())
+    vocabulary: Vocabulary
+    bank: SentenceBank
+    chunks_by_id: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, *, build_index: bool = True, warm: bool = False) -> Services:
+        """Load the model once, open (or first build) the index, and wire the retriever to them.
+
+        `build_index`: build the index when it is missing (first run); `warm`: embed every corpus
+        sentence now so the first questions are as fast as later ones.
+        """
+        from assistant.retrieval.hybrid import HybridRetriever
+        from assistant.rules import load_rules
+        from ingest.corpus import Corpus
+        from ingest.embedding import load_embedder
+        from ingest.index import open_index
+
+        settings = settings or get_settings()
+        embedder = load_embedder(settings)
+        if build_index:
+            from ingest.pipeline import ensure_index
+
+            ensure_index(settings, embedder=embedder) if _accepts_embedder() else ensure_index(settings)
+        index = open_index(settings, embedder)
+        retriever = HybridRetriever(settings, embedder, index)
+        vocabulary = load_vocabulary()
+        bank = SentenceBank(retriever.chunks, embedder, vocabulary)
+        services = cls(
+            settings=settings,
+            embedder=embedder,
+            index=index,
+            retriever=retriever,
+            corpus=Corpus(settings.corpus_dir),
+            rules=load_rules(),
+            vocabulary=vocabulary,
+            bank=bank,
+            chunks_by_id={c.id: c for c in retriever.chunks},
+        )
+        if warm:
+            bank.warm()
+        return services
+
+
+def _accepts_embedder() -> bool:
+    import inspect
+
+    from ingest.pipeline import ensure_index
+
+    return "embedder" in inspect.signature(ensure_index).parameters

@@ -1,0 +1,112 @@
+"""``python -m assistant ask "question" [--patient TEXT] [--json] [--batch FILE]``: a cited answer.
+
+Human output: the answer (inline [n] markers), then the numbered sources with their year label,
+section and line range. ``--json`` prints one object (``answer``, ``sentences``, ``citations``,
+``abstained``, ``branch``, ...); ``--batch`` reads one question per line and prints one JSON line per
+question, loading the model and index once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from assistant.cli import UserError
+
+MAX_INPUT_CHARS = 20_000
+
+
+def answer_json(answer: Any) -> dict[str, Any]:
+    """The CLI / batch JSON shape of an Answer (a superset of the documented keys)."""
+
+    def citation(c: Any) -> dict[str, Any]:
+        return {"n": c.n, "doc": c.doc, "title": c.title, "year": c.year_label, "year_number": c.year,
+                "section": c.section, "line_start": c.line_start, "line_end": c.line_end, "text": c.text,
+                "span": list(c.span) if c.span else None, "scope": c.scope, "label": c.label,
+                "chunk_id": c.chunk_id}
+
+    return {
+        "question": answer.question,
+        "resolved_question": answer.resolved_question,
+        "turn_kind": answer.turn_kind,
+        "status": answer.status,
+        "answer": answer.text,
+        "sentences": [{"text": s.text, "citations": list(s.citations), "role": s.role} for s in answer.sentences],
+        "citations": [citation(c) for c in answer.citations],
+        "related": [citation(c) for c in answer.related],
+        "abstained": answer.abstained,
+        "branch": answer.branch,
+        "support_score": answer.support_score,
+        "latency_ms": answer.latency_ms,
+    }
+
+
+def render_human(answer: Any) -> str:
+    lines = [answer.text]
+    if answer.resolved_question != answer.question:
+        lines.insert(0, f"(read as: {answer.resolved_question})\n")
+    sources = list(answer.citations) + [c for c in answer.related if c not in answer.citations]
+    if sources:
+        lines.append("\nSources:")
+        for c in sources:
+            label = f" — {c.label}" if c.label else ""
+            section = f", {c.section}" if c.section else ""
+            lines.append(f"[{c.n}] {c.title} ({c.year_label}){section}, lines {c.line_start}-{c.line_end}{label}")
+    return "\n".join(lines)
+
+
+def _check_text(text: str | None, what: str) -> None:
+    if text is not None and len(text) > MAX_INPUT_CHARS:
+        raise UserError(f"the {what} is {len(text)} characters long; the limit is {MAX_INPUT_CHARS}")
+
+
+def register(subparsers: argparse._SubParsersAction, name: str, help_text: str) -> None:
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument("question", nargs="?", help="the question (quote it)")
+    parser.add_argument("--patient", help="free-text patient description (history, refractoriness, ...)")
+    parser.add_argument("--json", action="store_true", help="print the answer as JSON")
+    parser.add_argument("--batch", type=Path, help="file with one question per line -> one JSON line each")
+    parser.set_defaults(func=run)
+
+
+def _load_services() -> Any:
+    from assistant.answer.services import Services
+    from assistant.retrieval.hybrid import IndexNotReady
+
+    try:
+        return Services.load()
+    except IndexNotReady as exc:
+        raise UserError(str(exc)) from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    from assistant.answer.compose import answer_question
+
+    _check_text(args.patient, "patient text")
+    if args.batch is not None:
+        if args.question:
+            raise UserError("give either a question or --batch FILE, not both")
+        if not args.batch.is_file():
+            raise UserError(f"{args.batch}: batch file not found")
+        questions = [q.strip() for q in args.batch.read_text(encoding="utf-8").splitlines() if q.strip()]
+        if not questions:
+            raise UserError(f"{args.batch}: no questions in the file (one per line)")
+        services = _load_services()
+        for question in questions:
+            answer = answer_question(question, patient_text=args.patient, services=services)
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+        return 0
+    question = args.question or ""
+    if not question.strip() and not (args.patient and args.patient.strip()):
+        raise UserError('the question is empty: python -m assistant ask "your question" [--patient TEXT]')
+    _check_text(question, "question")
+    services = _load_services()
+    answer = answer_question(question, patient_text=args.patient, services=services)
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+    else:
+        print(render_human(answer))
+    return 0 if answer.status != "invalid_input" else 2
+

@@ -1,0 +1,700 @@
+"""Deterministic fact extraction from clinician free text ("67M, VRd -> ASCT -> R maint, PD on R").
+
+Lexicon patterns live in data/lexicon.yaml; drug and regimen names come from assistant.vocabulary.
+Every fact keeps the span it came from and the name of the rule that produced it, so the clinician can
+see why the assistant believes it. Facts that were inferred rather than read (e.g. "pomalidomide-naive
+because the described treatment history never mentions it") carry the span of the history they were
+inferred from and a rule name that says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from assistant.rules.profile import (
+    ANTI_CD38_DRUGS,
+    TRACKED_DRUGS,
+    PatientProfile,
+    stronger,
+)
+from assistant.vocabulary import Mention, Vocabulary, load_vocabulary
+
+LEXICON_PATH = Path(__file__).parent / "data" / "lexicon.yaml"
+STATUS_FIELDS = (*TRACKED_DRUGS, "pi", "anti_cd38")
+# Regimens given to transplant-ineligible patients in the sources' trials (ALCYONE enrolled patients
+# "not eligible for ASCT"; the Belgian review names VMP for elderly patients).
+INELIGIBLE_FRONTLINE = {"VMP", "D-VMP", "MPT", "MP", "MTP"}
+SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*$", re.IGNORECASE)
+
+
+class ExtractedFact(BaseModel):
+    """One fact read from the text: which profile field, its value, the span and the rule."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str
+    value: Any
+    start: int
+    end: int
+    surface: str
+    rule: str
+
+
+class Extraction(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    profile: PatientProfile
+    facts: tuple[ExtractedFact, ...]
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> dict[str, Any]:
+    with LEXICON_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _months(number: str, unit: str) -> int:
+    value = float(number)
+    return round(value * 12) if unit.lower().startswith("y") else round(value)
+
+
+@dataclass
+class _Agent:
+    """A drug/regimen/class mention with the tracked status fields it speaks for."""
+
+    mention: Mention
+    fields: tuple[str, ...]
+    regimen: str | None
+    history: bool
+
+
+@dataclass
+class _Extractor:
+    text: str
+    vocab: Vocabulary
+    lex: dict[str, Any]
+    facts: list[ExtractedFact] = field(default_factory=list)
+
+    # ---- helpers -------------------------------------------------------------------------------
+    def add(self, fld: str, value: Any, start: int, end: int, rule: str) -> None:
+        self.facts.append(
+            ExtractedFact(
+                field=fld, value=value, start=start, end=end, surface=self.text[start:end], rule=rule
+            )
+        )
+
+    def search(self, pattern: str, text: str | None = None, flags: int = re.IGNORECASE) -> re.Match | None:
+        return re.search(pattern, self.text if text is None else text, flags)
+
+    def finditer(self, pattern: str, flags: int = re.IGNORECASE) -> Iterable[re.Match]:
+        return re.finditer(pattern, self.text, flags)
+
+    def first(self, fld: str) -> ExtractedFact | None:
+        return next((f for f in self.facts if f.field == fld), None)
+
+    def has(self, fld: str) -> bool:
+        return self.first(fld) is not None
+
+    # ---- sentences and agents ------------------------------------------------------------------
+    def sentences(self) -> list[tuple[int, int]]:
+        spans, start = [], 0
+        for m in re.finditer(r"(?<=[.?!])\s+", self.text):
+            spans.append((start, m.start()))
+            start = m.end()
+        spans.append((start, len(self.text)))
+        return [s for s in spans if s[1] > s[0]]
+
+    def sentence_at(self, start: int) -> str:
+        return next((self.text[s:e] for s, e in self.sentences() if s <= start < e), "")
+
+    def is_proposal(self, start: int) -> bool:
+        """A question about what to do next ("Isa-Kd or DPd?"), not a statement of history."""
+        sentence = self.sentence_at(start)
+        return sentence.rstrip().endswith("?") and bool(
+            re.search(self.lex["proposal_cues"], sentence, re.IGNORECASE)
+        )
+
+    def is_history(self, start: int) -> bool:
+        """Received therapy: not a proposal, and not named as merely available ("we can get len")."""
+        prefix = next((self.text[s:start] for s, e in self.sentences() if s <= start < e), "")
+        return not self.is_proposal(start) and not re.search(
+            self.lex["availability_cues"], prefix, re.IGNORECASE
+        )
+
+    def agents(self) -> list[_Agent]:
+        regimens = self.vocab.find_regimens(self.text)
+        taken = [(r.start, r.end) for r in regimens]
+        out: list[_Agent] = []
+        for r in regimens:
+            drugs = self.vocab.regimens[r.id].drugs
+            fields = tuple(d for d in drugs if d in TRACKED_DRUGS)
+            if any(d in ANTI_CD38_DRUGS for d in drugs):
+                fields += ("anti_cd38",)
+            out.append(_Agent(r, fields, r.id, self.is_history(r.start)))
+        for d in self.vocab.find_drugs(self.text):
+            if any(s <= d.start and d.end <= e for s, e in taken):
+                continue
+            fields = (d.id,) if d.id in TRACKED_DRUGS else ("anti_cd38",) if d.id in ANTI_CD38_DRUGS else ()
+            if not fields and d.id not in ("elotuzumab", "selinexor", "venetoclax"):
+                continue
+            out.append(_Agent(d, fields or (f"other:{d.id}",), None, self.is_history(d.start)))
+        for cls, patterns in self.lex["class_terms"].items():
+            for m in self.finditer(r"(?<![\w-])(?:" + "|".join(patterns) + r")(?![\w])", flags=0):
+                if any(s <= m.start() < e for s, e in taken):
+                    continue
+                mention = Mention(id=cls, start=m.start(), end=m.end(), surface=m.group(0))
+                out.append(_Agent(mention, (cls,), None, self.is_history(m.start())))
+        return sorted(out, key=lambda a: a.mention.start)
+
+    # ---- drug statuses -------------------------------------------------------------------------
+    def status(self, agent: _Agent, value: str, start: int, end: int, rule: str) -> None:
+        for fld in agent.fields:
+            if fld.startswith("other:"):
+                if value == "refractory":
+                    self.add("other_refractory", fld.split(":", 1)[1], start, end, rule)
+                continue
+            if fld == "imid":
+                continue
+            self.add(fld, value, start, end, rule)
+
+    def drug_statuses(self, agents: list[_Agent]) -> None:
+        words = self.lex["status_words"]
+        status_re = re.compile(
+            rf"(?P<neg>\b(?:not|never|non)[-\s]+)?(?P<word>{words['naive']}|{words['refractory']}|{words['exposed']})",
+            re.IGNORECASE,
+        )
+        value_of = {"naive": "naive", "refractory": "refractory", "exposed": "exposed_not_refractory"}
+
+        def classify(word: str) -> str:
+            for key, pattern in words.items():
+                if re.fullmatch(pattern, word, re.IGNORECASE):
+                    return value_of[key]
+            return "exposed_not_refractory"
+
+        consumed: set[int] = set()
+        for m in status_re.finditer(self.text):
+            value = "exposed_not_refractory" if m.group("neg") else classify(m.group("word"))
+            # Agents immediately before the status word. "dara-naive" binds to one agent; a spaced word
+            # after a list binds to the whole list ("len/pom/dara refractory", "dara, len refractory").
+            cursor, chained = m.start(), []
+            attached = self.text[max(0, m.start() - 1) : m.start()] == "-"
+            for agent in reversed([a for a in agents if a.mention.end <= m.start()]):
+                gap = self.text[agent.mention.end : cursor]
+                if chained and (attached or not SEPARATORS.match(gap)):
+                    break
+                if not chained and not re.fullmatch(r"\s*-?\s*", gap):
+                    break
+                chained.append(agent)
+                cursor = agent.mention.start
+            # "refractory to len, pom, dara"
+            if not chained and re.match(r"\s+to\s", self.text[m.end() :]):
+                cursor = m.end() + len(re.match(r"\s+to", self.text[m.end() :]).group(0))
+                for agent in [a for a in agents if a.mention.start >= cursor]:
+                    gap = self.text[cursor : agent.mention.start]
+                    if not SEPARATORS.match(gap):
+                        break
+                    chained.append(agent)
+                    cursor = agent.mention.end
+            for agent in chained:
+                consumed.add(id(agent))
+                agent.history = agent.history and value != "naive"
+                self.status(
+                    agent,
+                    value,
+                    min(agent.mention.start, m.start()),
+                    max(agent.mention.end, m.end()),
+                    f"status_word:{m.group('word').lower()}",
+                )
+
+        access = self.lex["access_cues"]
+        negated: set[int] = set()
+        for agent in agents:
+            if id(agent) in consumed:
+                continue
+            before = self.text[max(0, agent.mention.start - 40) : agent.mention.start]
+            sentence = next(self.text[s:e] for s, e in self.sentences() if s <= agent.mention.start < e)
+            neg = re.search(
+                r"(?:\bno|\bnever\s+(?:had|received|got|been\s+on|exposed\s+to)|\bnot\s+had)"
+                r"\s+(?:an?\s+|prior\s+|previous\s+)?$",
+                before,
+                re.IGNORECASE,
+            )
+            chain_prev = next((a for a in reversed(agents) if a.mention.end <= agent.mention.start), None)
+            if (
+                not neg
+                and chain_prev is not None
+                and id(chain_prev) in negated
+                and SEPARATORS.match(self.text[chain_prev.mention.end : agent.mention.start])
+            ):
+                neg = re.search(r"$", before)  # "no daratumumab or carfilzomib": the negation carries over
+                negated_from = chain_prev
+            else:
+                negated_from = None
+            if neg:
+                negated.add(id(agent))
+                agent.history = False
+                start = agent.mention.start - len(neg.group(0))
+                if negated_from is not None:
+                    before = self.text[max(0, negated_from.mention.start - 40) : negated_from.mention.start]
+                if re.search(access, sentence, re.IGNORECASE) and before.strip().lower().endswith("no"):
+                    drug_ids = self.agent_drugs(agent)
+                    for d in drug_ids:
+                        self.add("unavailable_drugs", d, start, agent.mention.end, "not_available")
+                else:
+                    self.status(agent, "naive", start, agent.mention.end, "negated_exposure")
+                continue
+            if re.search(self.lex["avoid_request"], before, re.IGNORECASE):
+                for d in self.agent_drugs(agent):
+                    self.add("clinician_avoids", d, agent.mention.start, agent.mention.end, "clinician_avoid")
+                continue
+            if not agent.history:
+                continue
+            following = [a.mention.start for a in agents if a.mention.start >= agent.mention.end]
+            stop = min([agent.mention.end + 80, *following])
+            after = self.text[agent.mention.end : stop]
+            rest = self.text[agent.mention.end :]
+            progressed_later = re.search(r"\b(?:PD|progress\w*|relaps\w*)\b", rest, re.IGNORECASE)
+            on_since = re.search(
+                r"\bon\s+(?:continuous\s+|low[-\s]dose\s+)?$", before, re.IGNORECASE
+            ) and re.match(r"\s+(?:\([^)]*\)\s*)?(?:since|for)\b", rest, re.IGNORECASE)
+            maintenance = re.match(r"[-\s]*maint\w*", rest, re.IGNORECASE) and not re.match(
+                self.lex["maintenance_stopped"], rest, re.IGNORECASE
+            )
+            if (
+                re.search(self.lex["progression_before"], before, re.IGNORECASE)
+                or re.search(self.lex["while_on"], before, re.IGNORECASE)
+                or re.match(self.lex["progression_after"], after, re.IGNORECASE)
+                or ((on_since or maintenance) and progressed_later)
+            ):
+                self.status(
+                    agent, "refractory", agent.mention.start, agent.mention.end, "progressed_on_therapy"
+                )
+                self.add(
+                    "on_therapy_at_progression",
+                    True,
+                    agent.mention.start,
+                    agent.mention.end,
+                    "progressed_on_therapy",
+                )
+            else:
+                self.status(agent, "exposed", agent.mention.start, agent.mention.end, "received_in_history")
+
+    def agent_drugs(self, agent: _Agent) -> tuple[str, ...]:
+        if agent.regimen:
+            return self.vocab.regimens[agent.regimen].drugs
+        if agent.mention.id in self.vocab.drugs:
+            return (agent.mention.id,)
+        if agent.mention.id == "anti_cd38":
+            return ANTI_CD38_DRUGS
+        return ()
+
+    # ---- lines of therapy ----------------------------------------------------------------------
+    def prior_lines(self, agents: list[_Agent]) -> None:
+        lex, words = self.lex["prior_lines"], self.lex["number_words"]
+
+        def num(s: str | None) -> int | None:
+            if not s:
+                return None
+            return int(s) if s.isdigit() else words.get(s.lower())
+
+        explicit = self.search(lex["explicit"])
+        if explicit and num(explicit.group(1)) is not None:
+            self.add(
+                "prior_lines", num(explicit.group(1)), explicit.start(), explicit.end(), "explicit_line_count"
+            )
+            return
+        candidates: list[tuple[int, re.Match, str]] = []
+        for m in self.finditer(lex["current_line"]):
+            n = num(m.group(1) or m.group(2))
+            if n:
+                candidates.append((n - 1, m, "current_line_number"))
+        for m in self.finditer(lex["numbered_line"], flags=0):
+            candidates.append((int(m.group(1)), m, "numbered_line"))
+        at_nth = [m.start() for m in self.finditer(lex["at_nth_relapse"]) if not self.is_proposal(m.start())]
+        for m in self.finditer(lex["nth_relapse"]):
+            n = num(m.group(1) or m.group(2))
+            if n:
+                candidates.append(
+                    (
+                        n + 1 if any(s <= m.start() for s in at_nth if m.start() - s < 8) else n,
+                        m,
+                        "nth_relapse",
+                    )
+                )
+        history = [a for a in agents if a.history and a.regimen]
+        if history:
+            count, last_end = 1, history[0].mention.end
+            for agent in history[1:]:
+                gap = self.text[last_end : agent.mention.start]
+                if re.search(lex["new_line_after"], gap, re.IGNORECASE) or re.match(
+                    lex["at_nth_relapse"],
+                    self.text[agent.mention.end : agent.mention.end + 25].strip(),
+                    re.IGNORECASE,
+                ):
+                    count += 1
+                last_end = agent.mention.end
+            span = (history[0].mention.start, history[-1].mention.end)
+            m = re.match(r"(?s).*", self.text[span[0] : span[1]])
+            candidates.append((count, _FakeMatch(span[0], span[1], m.group(0) if m else ""), "history_count"))
+        if self.lex_scope() == "newly_diagnosed":
+            m = self.search(self.lex["out_of_scope"]["newly_diagnosed"])
+            self.add("prior_lines", 0, m.start(), m.end(), "newly_diagnosed")
+            return
+        if (
+            not candidates
+            and self.search(r"\b(?:auto|ASCT|transplant)\b")
+            and self.search(self.lex["relapse_words"])
+        ):
+            m = self.search(r"\b(?:auto|ASCT|transplant)\b")
+            candidates.append((1, m, "single_frontline_block"))
+        if candidates:
+            n, m, rule = max(candidates, key=lambda c: c[0])
+            self.add("prior_lines", n, m.start(), m.end(), rule)
+
+    def lex_scope(self) -> str | None:
+        for scope, pattern in self.lex["out_of_scope"].items():
+            if self.search(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE):
+                if scope == "newly_diagnosed" and self.search(r"\b(?:relaps\w*|progress\w*|refractory)\b"):
+                    continue
+                return scope
+        return None
+
+    # ---- everything else -----------------------------------------------------------------------
+    def scope(self) -> None:
+        scope = self.lex_scope()
+        if scope:
+            pattern = self.lex["out_of_scope"][scope]
+            m = self.search(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE)
+            self.add("scope", scope, m.start(), m.end(), f"out_of_scope:{scope}")
+            if scope == "newly_diagnosed":
+                for fld in STATUS_FIELDS:
+                    self.add(fld, "naive", m.start(), m.end(), "newly_diagnosed")
+                self.add("prior_asct", False, m.start(), m.end(), "newly_diagnosed")
+        elif self.search(self.lex["relapse_words"]):
+            m = self.search(self.lex["relapse_words"])
+            self.add("scope", "rrmm", m.start(), m.end(), "relapse_described")
+
+    def asct(self, agents: list[_Agent]) -> None:
+        lex = self.lex["asct"]
+        history_text = self.history_text()
+        not_done = self.search(lex["not_done"])
+        if not_done:
+            self.add("prior_asct", False, not_done.start(), not_done.end(), "no_transplant")
+        else:
+            for m in self.finditer(lex["done"]):
+                if not self.is_proposal(m.start()) and not re.search(
+                    r"(?:salvage|second|2nd)\s+$",
+                    self.text[max(0, m.start() - 10) : m.start()],
+                    re.IGNORECASE,
+                ):
+                    self.add("prior_asct", True, m.start(), m.end(), "transplant_in_history")
+                    break
+        for key in ("months_since", "months_since_at"):
+            m = self.search(lex[key])
+            if m:
+                self.add("months_since_asct", _months(m.group(1), m.group(2)), m.start(), m.end(), key)
+                break
+        if m := self.search(lex["cells_not_stored"]):
+            self.add("stem_cells_stored", False, m.start(), m.end(), "cells_not_stored")
+        elif m := self.search(lex["cells_stored"]):
+            self.add("stem_cells_stored", True, m.start(), m.end(), "cells_stored")
+        if m := self.search(lex["no_maintenance"]):
+            self.add("maintenance_after_asct", False, m.start(), m.end(), "no_maintenance")
+        elif (m := self.search(lex["maintenance"])) and not self.is_proposal(m.start()):
+            self.add("maintenance_after_asct", True, m.start(), m.end(), "maintenance")
+        if (m := self.search(r"\b(?:progress\w*|PD)\s+on\s+maint\w*")) and not any(
+            a for a in agents if a.history and 0 <= m.end() - a.mention.start <= 1
+        ):
+            self.add("maintenance_drug_unknown", True, m.start(), m.end(), "maintenance_drug_not_named")
+        del history_text
+
+    def history_text(self) -> str:
+        return " ".join(
+            self.text[s:e] for s, e in self.sentences() if not self.text[s:e].rstrip().endswith("?")
+        )
+
+    def lenalidomide_timing(self, agents: list[_Agent]) -> None:
+        """Fixed-duration lenalidomide: refractory / not refractory / indeterminate by time off drug."""
+        statuses = [f for f in self.facts if f.field == "lenalidomide"]
+        if not statuses or any(
+            f.value in ("refractory", "naive", "exposed_not_refractory") for f in statuses
+        ):
+            return
+        m = self.search(self.lex["time_off"])
+        if m:
+            groups = [g for g in m.groups() if g]
+            months = _months(groups[0], groups[1])
+            # korean-2020: progression within 60 days of the last therapy = refractory;
+            # imwg-2021: fixed-duration lenalidomide, progression > 6 months after stopping = not refractory.
+            value = (
+                "refractory" if months <= 2 else "exposed_not_refractory" if months > 6 else "indeterminate"
+            )
+            self.add("lenalidomide", value, m.start(), m.end(), f"time_off_lenalidomide:{months}mo")
+            return
+        no_maint = self.first("maintenance_after_asct")
+        since = self.first("months_since_asct")
+        if no_maint and no_maint.value is False and since and since.value > 6:
+            self.add(
+                "lenalidomide",
+                "exposed_not_refractory",
+                since.start,
+                since.end,
+                "induction_only_lenalidomide_stopped_over_6_months",
+            )
+            return
+        first = statuses[0]
+        self.add(
+            "lenalidomide_exposure_unclear", True, first.start, first.end, "lenalidomide_timing_not_stated"
+        )
+
+    def history_inference(self, agents: list[_Agent]) -> None:
+        """A described treatment history that never names a drug means the patient never had it."""
+        history = [a for a in agents if a.history and a.regimen]
+        if not history:
+            return
+        start, end = history[0].mention.start, history[-1].mention.end
+        seen = {f.field for f in self.facts}
+        for fld in STATUS_FIELDS:
+            if fld not in seen and fld != "pi":  # the class status follows from the drugs
+                self.add(fld, "naive", start, end, "not_in_described_history")
+        if "prior_asct" not in seen:
+            self.add("prior_asct", False, start, end, "not_in_described_history")
+        frontline = history[0]
+        self.add(
+            "frontline_regimen",
+            frontline.regimen,
+            frontline.mention.start,
+            frontline.mention.end,
+            "first_regimen_in_history",
+        )
+        line_one = [a for a in history if a.mention.start < self.first_new_line_at(history)]
+        dara_regimens = [
+            a.regimen for a in line_one if a.regimen and "daratumumab" in self.vocab.regimens[a.regimen].drugs
+        ]
+        label = next(
+            ({"D-VMP": "D-VMP", "DRd": "D-Rd", "D-VTD": "D-VTd"}.get(r, "other") for r in dara_regimens),
+            "none",
+        )
+        self.add(
+            "frontline_anti_cd38", label, frontline.mention.start, frontline.mention.end, "frontline_regimens"
+        )
+
+    def first_new_line_at(self, history: list[_Agent]) -> int:
+        lex = self.lex["prior_lines"]
+        for m in self.finditer(r"\bL([2-9])\b|" + lex["at_nth_relapse"] + r"|\b1st relapse\b"):
+            return m.start()
+        last_end = history[0].mention.end
+        for agent in history[1:]:
+            if re.search(lex["new_line_after"], self.text[last_end : agent.mention.start], re.IGNORECASE):
+                return agent.mention.start
+            last_end = agent.mention.end
+        return len(self.text)
+
+    def patient(self) -> None:
+        lex = self.lex
+        if m := self.search(lex["frailty"]["age"], flags=0):
+            self.add("age", int(m.group(1) or m.group(2)), m.start(), m.end(), "age")
+        if m := self.search(lex["frailty"]["ecog"]):
+            self.add("ecog", int(m.group(1)), m.start(), m.end(), "ecog")
+        if m := self.search(lex["frailty"]["frail"]):
+            self.add("frail", True, m.start(), m.end(), "frail")
+        elif m := self.search(lex["frailty"]["fit"]):
+            self.add("frail", False, m.start(), m.end(), "fit")
+        renal = lex["renal"]
+        if m := self.search(renal["crcl"]):
+            self.add("crcl_ml_min", float(m.group(1)), m.start(), m.end(), "crcl")
+        if m := self.search(renal["impairment"]):
+            self.add("renal_impairment", True, m.start(), m.end(), "renal_impairment")
+        neuro = lex["neuropathy"]
+        if m := self.search(neuro["none"]):
+            self.add("neuropathy_grade", 0, m.start(), m.end(), "no_neuropathy")
+        elif m := self.search(neuro["grade"]):
+            self.add(
+                "neuropathy_grade", int(m.group(1) or m.group(2)), m.start(), m.end(), "neuropathy_grade"
+            )
+        elif m := self.search(neuro["present"]):
+            self.add("neuropathy_grade", 1, m.start(), m.end(), "neuropathy_present_grade_unstated")
+        cardiac = lex["cardiac"]
+        if m := self.search(cardiac["absent"]):
+            self.add("cardiac_disease", False, m.start(), m.end(), "no_cardiac_history")
+        elif (m := self.search(cardiac["present"], flags=0)) or (
+            m := self.search(
+                r"\b(?:heart failure|atrial fibrillation|myocardial infarction|hypertension|cardiomyopathy)\b"
+            )
+        ):
+            self.add("cardiac_disease", True, m.start(), m.end(), "cardiac_history")
+        cyto = lex["cytogenetics"]
+        if m := self.search(cyto["t11_14"]):
+            self.add("t11_14", True, m.start(), m.end(), "t11_14")
+        if m := self.search(cyto["high_risk"]):
+            self.add("high_risk_cytogenetics", True, m.start(), m.end(), "high_risk_cytogenetics")
+        elif m := self.search(cyto["standard_risk"]):
+            self.add("high_risk_cytogenetics", False, m.start(), m.end(), "standard_risk")
+        if m := self.search(lex["extramedullary"]):
+            self.add("extramedullary", True, m.start(), m.end(), "extramedullary")
+        if m := self.search(lex["aggressive"]):
+            self.add("aggressive", True, m.start(), m.end(), "aggressive_feature")
+        if m := self.search(lex["low_middle_income"]):
+            self.add("access", "low_middle_income", m.start(), m.end(), "low_middle_income")
+        if m := self.search(r"\bcan (?:only )?get\b[^.;]*"):
+            for d in self.vocab.find_drugs(m.group(0)):
+                self.add("available_drugs", d.id, m.start() + d.start, m.start() + d.end, "available_here")
+        for m in self.finditer(r"\bno\s+(CAR[-\s]?T\w*|bispecifics?|BsAbs?|bispecific antibodies)\b"):
+            term = m.group(1).lower()
+            drugs = (
+                ("idecabtagene_vicleucel", "ciltacabtagene_autoleucel")
+                if term.startswith("car")
+                else ("teclistamab", "elranatamab", "talquetamab")
+            )
+            for d in drugs:
+                self.add("unavailable_drugs", d, m.start(), m.end(), "not_available")
+        if m := self.search(r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory)\b"):
+            self.add("triple_class_refractory", True, m.start(), m.end(), "triple_class_refractory")
+            for fld in ("pi", "anti_cd38"):
+                self.add(fld, "refractory", m.start(), m.end(), "triple_class_refractory")
+        if m := self.search(r"\bpenta[-\s]?(?:class[-\s])?refractory\b"):
+            self.add("penta_refractory", True, m.start(), m.end(), "penta_refractory")
+            self.add("triple_class_refractory", True, m.start(), m.end(), "penta_refractory")
+            for fld in ("lenalidomide", "pomalidomide", "bortezomib", "carfilzomib", "pi", "anti_cd38"):
+                self.add(fld, "refractory", m.start(), m.end(), "penta_refractory")
+        pres = lex["relapse_presentation"]
+        crab_absent = self.search(pres["crab_absent"])
+        clinical = self.search(pres["clinical"], flags=0) or self.search(
+            r"\b(?:symptomatic|clinical relapse|lytic|fracture|bone pain|an(?:a)?emia|hypercalc\w*)\b"
+        )
+        if crab_absent:
+            self.add("crab_absent", True, crab_absent.start(), crab_absent.end(), "no_crab")
+        if clinical:
+            self.add("relapse_type", "clinical", clinical.start(), clinical.end(), "crab_feature")
+        elif m := self.search(pres["biochemical"]):
+            self.add("relapse_type", "biochemical", m.start(), m.end(), "biochemical_only")
+        elif (m := self.search(r"\b(?:progress\w*|PD|relapse[sd]?|enlarging)\b")) and self.first(
+            "prior_lines"
+        ):
+            # A progression described without any biochemical-only qualifier is taken as a relapse that
+            # needs treatment; the treatment gate only ever holds back an explicitly asymptomatic one.
+            self.add(
+                "relapse_type", "clinical", m.start(), m.end(), "progression_without_biochemical_qualifier"
+            )
+
+    def transplant_eligibility(self) -> None:
+        lex = self.lex["transplant_eligibility"]
+        if m := self.search(lex["ineligible"]):
+            self.add("transplant_eligible", False, m.start(), m.end(), "stated_ineligible")
+            return
+        if m := self.search(lex["eligible"]):
+            self.add("transplant_eligible", True, m.start(), m.end(), "stated_eligible")
+            return
+        frontline, age, frail = self.first("frontline_regimen"), self.first("age"), self.first("frail")
+        asct, cells = self.first("prior_asct"), self.first("stem_cells_stored")
+        if frontline and frontline.value in INELIGIBLE_FRONTLINE:
+            self.add(
+                "transplant_eligible",
+                False,
+                frontline.start,
+                frontline.end,
+                "transplant_ineligible_frontline",
+            )
+        elif frail and frail.value is True:
+            self.add("transplant_eligible", False, frail.start, frail.end, "frail")
+        elif age and age.value >= 70 and not (asct and asct.value):
+            # imwg-2021: front-line ASCT is the standard for fit patients younger than 70 years.
+            self.add("transplant_eligible", False, age.start, age.end, "age_70_or_more_never_transplanted")
+        elif age and age.value >= 65 and asct and asct.value is False and asct.rule == "no_transplant":
+            self.add("transplant_eligible", False, asct.start, asct.end, "not_transplanted_at_65_or_more")
+        elif cells and cells.value is True:
+            self.add("transplant_eligible", True, cells.start, cells.end, "stem_cells_stored")
+        elif age and age.value < 70 and ((frail and frail.value is False) or (asct and asct.value is True)):
+            src = frail if frail and frail.value is False else asct
+            self.add("transplant_eligible", True, src.start, src.end, "fit_or_transplanted_under_70")
+
+    def defaults_for_described_case(self) -> None:
+        """A described relapse that mentions no extramedullary disease is recorded as without it."""
+        scope = self.first("scope")
+        if scope and scope.value == "rrmm" and not self.has("extramedullary") and self.first("prior_lines"):
+            self.add("extramedullary", False, scope.start, scope.end, "not_mentioned_in_described_relapse")
+        elig = self.first("transplant_eligible")
+        if elig and elig.value is True and not self.has("frail"):
+            self.add("frail", False, elig.start, elig.end, "transplant_eligible")
+
+    def run(self) -> list[ExtractedFact]:
+        agents = self.agents()
+        self.scope()
+        self.drug_statuses(agents)
+        self.prior_lines(agents)
+        self.asct(agents)
+        self.lenalidomide_timing(agents)
+        self.history_inference(agents)
+        self.patient()
+        self.transplant_eligibility()
+        self.defaults_for_described_case()
+        return self.facts
+
+
+@dataclass(frozen=True)
+class _FakeMatch:
+    """A span that is not a regex match (e.g. the whole described history)."""
+
+    s: int
+    e: int
+    text: str
+
+    def start(self) -> int:
+        return self.s
+
+    def end(self) -> int:
+        return self.e
+
+
+SET_FIELDS = {"unavailable_drugs", "available_drugs", "clinician_avoids", "other_refractory"}
+
+
+def _merge(facts: list[ExtractedFact]) -> dict[str, Any]:
+    """Combine one text's facts: drug statuses keep the strongest evidence, other fields the first."""
+    values: dict[str, Any] = {}
+    for f in facts:
+        if f.field in SET_FIELDS:
+            values.setdefault(f.field, set()).add(f.value)
+        elif f.field in STATUS_FIELDS:
+            value = "exposed_not_refractory" if f.value == "exposed" else f.value
+            values[f.field] = stronger(values.get(f.field, "unknown"), value)
+        elif f.field not in values:
+            values[f.field] = f.value
+    # Exposure seen only in a regimen list ("received_in_history") is not yet "not refractory" for
+    # lenalidomide: its refractoriness is what the branch turns on, and timing decides it.
+    len_rules = {f.rule for f in facts if f.field == "lenalidomide"}
+    if values.get("lenalidomide") == "exposed_not_refractory" and len_rules <= {"received_in_history"}:
+        values["lenalidomide"] = "unknown"
+        values["lenalidomide_exposure_unclear"] = True
+    if values.get("lenalidomide") not in (None, "unknown"):
+        values.pop("lenalidomide_exposure_unclear", None)
+    return values
+
+
+def extract_facts(
+    text: str, previous: PatientProfile | None = None, vocab: Vocabulary | None = None
+) -> Extraction:
+    """Read the facts in `text`; values stated here replace those of `previous` (an earlier chat turn)."""
+    if not isinstance(text, str):
+        raise TypeError("text must be a string")
+    extractor = _Extractor(text=text, vocab=vocab or load_vocabulary(), lex=load_lexicon())
+    facts = extractor.run()
+    values = _merge(facts)
+    base = previous.model_dump() if previous else {}
+    for key, value in values.items():
+        if key in SET_FIELDS:
+            base[key] = frozenset(set(base.get(key, ())) | value)
+        else:
+            base[key] = value
+    if values.get("lenalidomide") not in (None, "unknown"):
+        base["lenalidomide_exposure_unclear"] = False
+    profile = PatientProfile(**{k: v for k, v in base.items() if k in PatientProfile.model_fields})
+    return Extraction(profile=profile, facts=tuple(facts))

@@ -1,0 +1,121 @@
+"""The patient profile: every input the guideline branches depend on, with "unknown" as an explicit value.
+
+A field left at its default means "not stated"; the engine never reads a default as a clinical fact
+(drug statuses default to "unknown", booleans and numbers to None).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DrugStatus = Literal["unknown", "naive", "exposed_not_refractory", "indeterminate", "refractory"]
+Scope = Literal["rrmm", "newly_diagnosed", "smoldering", "al_amyloidosis", "other_disease", "unknown"]
+RelapseType = Literal["biochemical", "clinical"]
+Access = Literal["standard", "low_middle_income"]
+
+# Drug statuses tracked one by one; a class status (pi, anti_cd38) is kept separately for statements
+# about the class ("PI-exposed", "TCR") that do not name the drug.
+TRACKED_DRUGS = ("lenalidomide", "pomalidomide", "thalidomide", "bortezomib", "carfilzomib", "ixazomib")
+PI_DRUGS = ("bortezomib", "carfilzomib", "ixazomib")
+IMID_DRUGS = ("lenalidomide", "pomalidomide", "thalidomide")
+ANTI_CD38_DRUGS = ("daratumumab", "isatuximab")
+
+# Higher rank = stronger evidence about exposure; combining two statements keeps the higher rank.
+STATUS_RANK: dict[str, int] = {
+    "unknown": 0,
+    "naive": 1,
+    "exposed_not_refractory": 2,
+    "indeterminate": 3,
+    "refractory": 4,
+}
+
+
+def stronger(a: DrugStatus, b: DrugStatus) -> DrugStatus:
+    return a if STATUS_RANK[a] >= STATUS_RANK[b] else b
+
+
+class PatientProfile(BaseModel):
+    """What is known about the patient. Built by fact extraction or directly (tests, API callers)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scope: Scope = "unknown"
+    prior_lines: int | None = Field(default=None, ge=0, le=20)
+
+    lenalidomide: DrugStatus = "unknown"
+    pomalidomide: DrugStatus = "unknown"
+    thalidomide: DrugStatus = "unknown"
+    bortezomib: DrugStatus = "unknown"
+    carfilzomib: DrugStatus = "unknown"
+    ixazomib: DrugStatus = "unknown"
+    pi: DrugStatus = "unknown"
+    anti_cd38: DrugStatus = "unknown"
+    other_refractory: frozenset[str] = frozenset()
+    # Lenalidomide was given but the text does not say whether the disease progressed on it.
+    lenalidomide_exposure_unclear: bool = False
+    # Progression on maintenance whose drug is not named ("progressing on maintenance after auto").
+    maintenance_drug_unknown: bool = False
+
+    frontline_regimen: str | None = None
+    frontline_anti_cd38: Literal["none", "D-VMP", "D-Rd", "D-VTd", "other"] | None = None
+    on_therapy_at_progression: bool | None = None
+
+    prior_asct: bool | None = None
+    months_since_asct: int | None = Field(default=None, ge=0, le=600)
+    maintenance_after_asct: bool | None = None
+    stem_cells_stored: bool | None = None
+    transplant_eligible: bool | None = None
+
+    crcl_ml_min: float | None = Field(default=None, ge=0, le=300)
+    renal_impairment: bool | None = None
+    neuropathy_grade: int | None = Field(default=None, ge=0, le=4)
+    cardiac_disease: bool | None = None
+    t11_14: bool | None = None
+    high_risk_cytogenetics: bool | None = None
+    extramedullary: bool | None = None
+    aggressive: bool | None = None
+    age: int | None = Field(default=None, ge=0, le=120)
+    frail: bool | None = None
+    ecog: int | None = Field(default=None, ge=0, le=4)
+
+    access: Access | None = None
+    unavailable_drugs: frozenset[str] = frozenset()
+    available_drugs: frozenset[str] = frozenset()
+    clinician_avoids: frozenset[str] = frozenset()
+
+    relapse_type: RelapseType | None = None
+    crab_absent: bool | None = None
+    triple_class_refractory: bool | None = None
+    penta_refractory: bool | None = None
+
+    # ---- derived views -------------------------------------------------------------------------
+    def pi_status(self) -> DrugStatus:
+        status = self.pi
+        for drug in PI_DRUGS:
+            status = stronger(status, getattr(self, drug))
+        return status
+
+    def imid_refractory(self) -> bool:
+        return any(getattr(self, d) == "refractory" for d in IMID_DRUGS) or bool(self.triple_class_refractory)
+
+    def pi_refractory(self) -> bool:
+        return self.pi_status() == "refractory" or bool(self.triple_class_refractory)
+
+    def anti_cd38_refractory(self) -> bool:
+        return self.anti_cd38 == "refractory" or bool(self.triple_class_refractory)
+
+    def is_triple_class_refractory(self) -> bool:
+        if self.triple_class_refractory or self.penta_refractory:
+            return True
+        return self.pi_refractory() and self.imid_refractory() and self.anti_cd38_refractory()
+
+    def refractory_drugs(self) -> frozenset[str]:
+        """Drug ids never to offer. Anti-CD38 refractoriness covers both antibodies (same target)."""
+        drugs = {d for d in TRACKED_DRUGS if getattr(self, d) == "refractory"}
+        if self.anti_cd38_refractory():
+            drugs.update(ANTI_CD38_DRUGS)
+        if self.penta_refractory:
+            drugs.update({"bortezomib", "carfilzomib", "lenalidomide", "pomalidomide", "daratumumab"})
+        return frozenset(drugs | self.other_refractory)

@@ -1,0 +1,80 @@
+"""Numbered citations: inline markers, one expander per passage, and disagreeing sources side by side.
+
+Every expander label carries the source's year label, because a clinician must see at a glance
+whether a statement is from the 2020 review or the 2025 update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import streamlit as st
+
+from assistant.answer.models import AnswerSentence, Citation
+from assistant.ui.text import escape_markdown, highlighted_html
+
+_PASSAGE_STYLE = (
+    "white-space: pre-wrap; font-size: 0.9rem; line-height: 1.45; padding: 0.6rem 0.8rem; "
+    "border-left: 3px solid #9aa5b1; background: rgba(128,128,128,0.06); border-radius: 4px"
+)
+_SCOPE_NOTE = {
+    "outside_branch": "Outside this patient's branch",
+    "rule": "Source of the decision rule",
+}
+
+
+def markers(numbers: Iterable[int]) -> str:
+    """Inline citation markers as small badges, e.g. ``[1] [3]``."""
+    return " ".join(f":blue-badge[{n}]" for n in numbers)
+
+
+def citation_label(citation: Citation) -> str:
+    """One line that identifies a passage: number, document, year label, section, printed lines."""
+    section = f" · {citation.section}" if citation.section else ""
+    return (
+        f"[{citation.n}] {citation.title} · {citation.year_label}{section} · "
+        f"lines {citation.line_start}–{citation.line_end}"
+    )
+
+
+def render_citation(citation: Citation, *, expanded: bool = False) -> None:
+    """An expander with the passage as printed and the supporting sentence highlighted."""
+    with st.expander(escape_markdown(citation_label(citation)), expanded=expanded):
+        note = citation.label or _SCOPE_NOTE.get(citation.scope)
+        if note:
+            st.markdown(f":orange-badge[{escape_markdown(note)}]")
+        st.html(f'<div class="rrmm-passage" style="{_PASSAGE_STYLE}">'
+                f"{highlighted_html(citation.text, citation.span)}</div>")
+        st.caption(
+            escape_markdown(
+                f"{citation.title} ({citation.year_label}) · section: {citation.section or 'none printed'}"
+                f" · corpus/{citation.doc}.txt lines {citation.line_start}–{citation.line_end}"
+                f" · {citation.kind}"
+            )
+        )
+
+
+def render_citations(citations: Sequence[Citation], *, expanded_first: bool = False) -> None:
+    for i, citation in enumerate(sorted(citations, key=lambda c: c.n)):
+        render_citation(citation, expanded=expanded_first and i == 0)
+
+
+def supporting_text(citation: Citation) -> str:
+    """The highlighted sentence alone (the whole passage when no span is known)."""
+    if citation.span and 0 <= citation.span[0] < citation.span[1] <= len(citation.text):
+        return citation.text[citation.span[0]:citation.span[1]]
+    return citation.text
+
+
+def render_disagreement(sentence: AnswerSentence, by_number: dict[int, Citation]) -> None:
+    """Sources that disagree, side by side, each with its own year, so the newer one is obvious."""
+    cited = [by_number[n] for n in sentence.citations if n in by_number]
+    st.markdown(f"**Sources differ:** {escape_markdown(sentence.text)} {markers(sentence.citations)}")
+    if len(cited) < 2:
+        return
+    cited.sort(key=lambda c: c.year)
+    for column, citation in zip(st.columns(len(cited)), cited, strict=True):
+        with column, st.container(border=True):
+            year = escape_markdown(citation.year_label)
+            st.markdown(f"**{escape_markdown(citation.title)}** :gray-badge[{year}] {markers([citation.n])}")
+            st.markdown(escape_markdown(supporting_text(citation)))

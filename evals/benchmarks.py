@@ -1,0 +1,244 @@
+"""Performance benchmarks: ingest, re-ingest, cold start, warm latency, memory and corpus-size scaling.
+
+Every timing is a median and p95 over repeated runs after warm-up, so one slow first call (lazy imports,
+page cache, model JIT) does not dominate. Cold start is measured from a fresh interpreter because that is
+what a user of ``python -m assistant ask`` waits for. Memory is peak RSS from the kernel's accounting
+(``resource`` / ``os.wait4``), so it needs no extra dependency.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.settings import PROJECT_ROOT, Settings
+
+
+class TimingStats(BaseModel):
+    """Summary of repeated wall-clock samples, in milliseconds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    n: int = Field(ge=1)
+    median_ms: float
+    p95_ms: float
+    min_ms: float
+    max_ms: float
+
+
+class BenchmarkPlan(BaseModel):
+    """How much to repeat. The smoke plan keeps the same shape with tiny numbers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    warmup: int = Field(1, ge=0)
+    repeats: int = Field(5, ge=1, description="Passes over the query list for warm latency.")
+    ingest_repeats: int = Field(3, ge=1)
+    cold_start_repeats: int = Field(3, ge=1)
+    scaling_factors: tuple[int, ...] = (1, 4, 16)
+    scaling_dtype: str = Field("bfloat16", description="Embedding dtype of the scaling runs only.")
+    warm_queries: int = Field(40, ge=1, description="Distinct questions / patient texts timed warm.")
+    scaling_queries: int = Field(10, ge=1, description="Questions timed at each corpus size.")
+
+
+SMOKE_PLAN = BenchmarkPlan(
+    warmup=1, repeats=2, ingest_repeats=1, cold_start_repeats=1, scaling_factors=(1, 2), warm_queries=4,
+    scaling_queries=3,
+)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) with linear interpolation between samples (numpy's default)."""
+    if not values:
+        raise ValueError("percentile of an empty sample")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile must be within 0..100, got {q}")
+    return float(np.percentile(np.asarray(values, dtype=float), q))
+
+
+def summarize_ms(samples_ms: Sequence[float]) -> TimingStats:
+    return TimingStats(
+        n=len(samples_ms),
+        median_ms=percentile(samples_ms, 50),
+        p95_ms=percentile(samples_ms, 95),
+        min_ms=float(min(samples_ms)),
+        max_ms=float(max(samples_ms)),
+    )
+
+
+def time_calls(fn: Callable[[Any], object], inputs: Sequence[Any], *, repeats: int,
+               warmup: int = 1) -> TimingStats:
+    """Time ``fn(x)`` for every input, ``repeats`` times, after ``warmup`` untimed passes."""
+    if not inputs:
+        raise ValueError("nothing to time: the input list is empty")
+    for _ in range(warmup):
+        for item in inputs:
+            fn(item)
+    samples = []
+    for _ in range(repeats):
+        for item in inputs:
+            start = time.perf_counter()
+            fn(item)
+            samples.append((time.perf_counter() - start) * 1000)
+    return summarize_ms(samples)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass(frozen=True)
+class ProcessRun:
+    """One child process: wall time, its own peak RSS, exit code and the tail of stderr."""
+
+    wall_ms: float
+    peak_rss_mb: float
+    returncode: int
+    stderr_tail: str
+
+
+def run_process(argv: Sequence[str], *, env: dict[str, str], cwd: Path, timeout_s: float = 600) -> ProcessRun:
+    """Run a child to completion; ``os.wait4`` gives this child's own peak RSS (not the max of all)."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as devnull, _TempStderr() as err:
+        proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=devnull, stderr=err.handle)
+        deadline = start + timeout_s
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                raise TimeoutError(f"{' '.join(argv[:4])} ... did not finish in {timeout_s:.0f} s")
+            time.sleep(0.005)
+        wall_ms = (time.perf_counter() - start) * 1000
+        proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for a reaped child
+        return ProcessRun(wall_ms, usage.ru_maxrss / 1024, proc.returncode, err.tail())
+
+
+class _TempStderr:
+    """A temporary file for a child's stderr (a pipe could fill up and block the child)."""
+
+    def __enter__(self) -> _TempStderr:
+        import tempfile
+
+        self.handle = tempfile.TemporaryFile()
+        return self
+
+    def tail(self, chars: int = 600) -> str:
+        self.handle.seek(0)
+        return self.handle.read().decode("utf-8", "replace")[-chars:]
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+
+def replicate_corpus(source_dir: Path, target_dir: Path, factor: int) -> Path:
+    """Write ``factor`` copies of the corpus under distinct doc ids, with a matching metadata.yaml.
+
+    Copy 1 keeps the original ids; copy r >= 2 gets ids and file names suffixed ``-r<r>``. The text is
+    byte-identical, so each entry's sha256 still matches its file and ingest accepts the manifest.
+    """
+    if factor < 1:
+        raise ValueError(f"replication factor must be >= 1, got {factor}")
+    manifest = yaml.safe_load((source_dir / "metadata.yaml").read_text(encoding="utf-8"))
+    target_dir.mkdir(parents=True, exist_ok=True)
+    documents = []
+    for copy in range(1, factor + 1):
+        for doc in manifest["documents"]:
+            suffix = "" if copy == 1 else f"-r{copy}"
+            stem, ext = os.path.splitext(doc["file"])
+            entry = {**doc, "id": f"{doc['id']}{suffix}", "file": f"{stem}{suffix}{ext}"}
+            shutil.copyfile(source_dir / doc["file"], target_dir / entry["file"])
+            documents.append(entry)
+    with open(target_dir / "metadata.yaml", "w", encoding="utf-8") as fh:
+        yaml.safe_dump({**manifest, "documents": documents}, fh, sort_keys=False, allow_unicode=True)
+    return target_dir
+
+
+def with_paths(settings: Settings, **overrides: object) -> Settings:
+    """A copy of ``settings`` with some fields replaced, validated again (Settings is frozen)."""
+    return Settings(**{**settings.model_dump(), **overrides})
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    """Environment for a child ``python -m assistant``: same corpus/index/model knobs, offline."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RRMM_")}
+    env.update({
+        "RRMM_CORPUS_DIR": str(settings.corpus_dir),
+        "RRMM_INDEX_DIR": str(settings.index_dir),
+        "RRMM_COLLECTION": settings.collection,
+        "RRMM_EMBEDDING_DTYPE": settings.embedding_dtype,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    })
+    return env
+
+
+def cold_ask(settings: Settings, question: str, *, repeats: int) -> dict:
+    """Wall time and peak RSS of ``python -m assistant ask QUESTION`` from a fresh interpreter."""
+    runs = []
+    for _ in range(repeats):
+        run = run_process([sys.executable, "-m", "assistant", "ask", question],
+                          env=child_env(settings), cwd=PROJECT_ROOT)
+        if run.returncode != 0:
+            raise RuntimeError(f"cold-start ask exited with {run.returncode}: {run.stderr_tail.strip()}")
+        runs.append(run)
+    return {
+        "wall": summarize_ms([r.wall_ms for r in runs]).model_dump(),
+        "peak_rss_mb": max(r.peak_rss_mb for r in runs),
+    }
+
+
+@dataclass
+class Workload:
+    """The three warm operations a user triggers, bound to loaded services (built once, reused)."""
+
+    search: Callable[[str], object]
+    decide: Callable[[str], object]
+    ask: Callable[[str], object]
+    ask_patient: Callable[[str], object]
+
+
+def time_ingest(build: Callable[[Settings], object], settings: Settings, *, repeats: int,
+                fresh_dirs: Callable[[int], Path]) -> tuple[TimingStats, object]:
+    """Full ingest into a fresh index directory each time; returns timings and the last report."""
+    samples, report = [], None
+    for i in range(repeats):
+        target = with_paths(settings, index_dir=fresh_dirs(i))
+        start = time.perf_counter()
+        report = build(target)
+        samples.append((time.perf_counter() - start) * 1000)
+    return summarize_ms(samples), report
+
+
+def ms_to_s(stats: TimingStats) -> dict:
+    """Ingest-sized timings read better in seconds."""
+    return {"n": stats.n, "median_s": stats.median_ms / 1000, "p95_s": stats.p95_ms / 1000,
+            "min_s": stats.min_ms / 1000, "max_s": stats.max_ms / 1000}
+
+
+def growth_per_x4(sizes: Sequence[float], values: Sequence[float]) -> float | None:
+    """Fitted growth factor of ``values`` per 4x ``sizes`` (log-log slope), e.g. 1.3 = +30% per 4x."""
+    pairs = [(s, v) for s, v in zip(sizes, values, strict=True) if s > 0 and v > 0]
+    if len(pairs) < 2:
+        return None
+    x = np.log([s for s, _ in pairs])
+    y = np.log([v for _, v in pairs])
+    slope = float(np.polyfit(x, y, 1)[0])
+    return float(4 ** slope)

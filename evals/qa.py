@@ -1,0 +1,238 @@
+"""``python -m evals qa --qa PATH [--json] [--calibrate] [--predictions FILE]``: grounded-answer quality.
+
+Metrics over any file in the QA format (evals/data/README or ../shared/evals/README.md):
+- key-fact recall: share of an item's key facts found in the answer text (case-insensitive, `·` read
+  as `.`, whitespace collapsed);
+- citation precision: share of citations whose passage covers one of the item's evidence quotes
+  (80 % of its tokens, ingest/coverage.py) or contains one of its key facts;
+- evidence recall: share of the item's evidence quotes covered by some cited passage;
+- abstention accuracy on `unanswerable` items, false-abstention rate on the others;
+- warm latency p50/p95 (model loaded, corpus sentences embedded, one warm-up question).
+`--calibrate` picks the abstention threshold from the items' support scores (maximising balanced
+accuracy; ties broken by the widest margin) and writes it with its calibration to
+assistant/answer/data/abstention.yaml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from tqdm import tqdm
+
+REQUIRED_KEYS = ("id", "question", "key_facts", "evidence", "type")
+COVERAGE_THRESHOLD = 0.8
+
+
+def load_qa_items(path: Path) -> list[dict[str, Any]]:
+    """Items of a QA file; a malformed line is a ValueError naming the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: QA file not found")
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+        missing = [k for k in REQUIRED_KEYS if k not in item]
+        if missing:
+            raise ValueError(f"{path}:{number}: missing keys {missing}")
+        items.append(item)
+    if not items:
+        raise ValueError(f"{path}: no QA items")
+    return items
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.lower().replace("·", ".").split())
+
+
+def fact_found(fact: str, answer_text: str) -> bool:
+    return normalise(fact) in normalise(answer_text)
+
+
+def _coverage(quote: str, passage: str) -> float:
+    from ingest.coverage import quote_coverage
+
+    return quote_coverage(quote, passage)
+
+
+def citation_supports(passage: str, item: dict[str, Any]) -> bool:
+    if any(_coverage(e["quote"], passage) >= COVERAGE_THRESHOLD for e in item["evidence"]):
+        return True
+    return any(fact_found(f, passage) for f in item["key_facts"])
+
+
+def score_item(item: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """Per-item prediction record with its metric components."""
+    unanswerable = item["type"] == "unanswerable" or not item["evidence"]
+    passages = [c.text for c in answer.citations]
+    facts = [f for f in item["key_facts"] if fact_found(f, answer.text)]
+    supported = [citation_supports(p, item) for p in passages]
+    covered = [e for e in item["evidence"] if any(_coverage(e["quote"], p) >= COVERAGE_THRESHOLD for p in passages)]
+    return {
+        "id": item["id"],
+        "type": item["type"],
+        "question": item["question"],
+        "answer": answer.text,
+        "status": answer.status,
+        "abstained": answer.abstained,
+        "unanswerable": unanswerable,
+        "support_score": answer.support_score,
+        "key_facts_found": facts,
+        "key_facts_missing": [f for f in item["key_facts"] if f not in facts],
+        "key_fact_recall": len(facts) / len(item["key_facts"]) if item["key_facts"] else None,
+        "n_citations": len(passages),
+        "n_supported_citations": sum(supported),
+        "evidence_recall": len(covered) / len(item["evidence"]) if item["evidence"] else None,
+        "citations": [{"n": c.n, "doc": c.doc, "lines": [c.line_start, c.line_end]} for c in answer.citations],
+        "latency_ms": answer.latency_ms,
+    }
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    kept = [v for v in values if v is not None]
+    return round(statistics.fmean(kept), 4) if kept else None
+
+
+def summarise(predictions: Sequence[dict[str, Any]], latencies: Sequence[float] | None = None) -> dict[str, Any]:
+    answerable = [p for p in predictions if not p["unanswerable"]]
+    unanswerable = [p for p in predictions if p["unanswerable"]]
+    n_cit = sum(p["n_citations"] for p in answerable)
+    latencies = list(latencies if latencies is not None else [p["latency_ms"] for p in predictions])
+    return {
+        "n_items": len(predictions),
+        "key_fact_recall": _mean([p["key_fact_recall"] for p in answerable]),
+        "citation_precision": round(sum(p["n_supported_citations"] for p in answerable) / n_cit, 4)
+        if n_cit else None,
+        "evidence_recall": _mean([p["evidence_recall"] for p in answerable]),
+        "abstention_accuracy": round(sum(p["abstained"] for p in unanswerable) / len(unanswerable), 4)
+        if unanswerable else None,
+        "false_abstention_rate": round(sum(p["abstained"] for p in answerable) / len(answerable), 4)
+        if answerable else None,
+        "latency_ms_p50": round(float(np.percentile(latencies, 50)), 2) if latencies else None,
+        "latency_ms_p95": round(float(np.percentile(latencies, 95)), 2) if latencies else None,
+    }
+
+
+def evaluate_qa(qa_path: Path, services: Any, constrained: bool = True, progress: bool = False) -> dict[str, Any]:
+    """Metrics (top level and `by_type`) plus `predictions`, one record per item."""
+    from assistant.answer.compose import answer_question
+
+    items = load_qa_items(qa_path)
+    services.bank.warm()
+    answer_question(items[0]["question"], services=services, constrained=constrained)  # warm-up
+    predictions = []
+    for item in tqdm(items, desc="qa", disable=not progress, file=sys.stderr):
+        started = time.perf_counter()
+        answer = answer_question(item["question"], services=services, constrained=constrained)
+        record = score_item(item, answer)
+        record["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        predictions.append(record)
+    metrics = summarise(predictions)
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for p in predictions:
+        by_type[p["type"]].append(p)
+    metrics["by_type"] = {t: summarise(ps) for t, ps in sorted(by_type.items())}
+    metrics["predictions"] = predictions
+    return metrics
+
+
+def calibrate_threshold(predictions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The support threshold maximising balanced accuracy (mean of abstention accuracy on unanswerable
+    items and answer rate on answerable ones); among equals, the one farthest from any item's score."""
+    scores = sorted({p["support_score"] for p in predictions if p["support_score"] is not None})
+    if not scores:
+        raise ValueError("no support scores to calibrate on")
+    candidates = [scores[0] - 0.01] + [(a + b) / 2 for a, b in zip(scores, scores[1:], strict=False)]
+    candidates.append(scores[-1] + 0.01)
+    unanswerable = [p for p in predictions if p["unanswerable"]]
+    answerable = [p for p in predictions if not p["unanswerable"]]
+
+    def rates(threshold: float) -> tuple[float, float]:
+        abst = sum(p["support_score"] < threshold for p in unanswerable) / max(len(unanswerable), 1)
+        false = sum(p["support_score"] < threshold for p in answerable) / max(len(answerable), 1)
+        return abst, false
+
+    def key(threshold: float) -> tuple[float, float]:
+        abst, false = rates(threshold)
+        margin = min(abs(threshold - s) for s in scores)
+        return (round(0.5 * (abst + 1 - false), 6), margin)
+
+    best = max(candidates, key=key)
+    abst, false = rates(best)
+    return {"threshold": round(best, 4), "abstention_accuracy": round(abst, 4),
+            "false_abstention_rate": round(false, 4), "balanced_accuracy": round(0.5 * (abst + 1 - false), 4),
+            "n_unanswerable": len(unanswerable), "n_answerable": len(answerable)}
+
+
+def write_calibration(result: dict[str, Any], qa_path: Path) -> Path:
+    from assistant.answer.abstain import DATA, load_abstention_config
+
+    current = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    current["threshold"] = result["threshold"]
+    current["calibration"] = {
+        "method": "grid over midpoints of the items' support scores; maximise balanced accuracy "
+                  "(abstention accuracy on unanswerable items, answer rate on answerable ones); "
+                  "ties -> widest margin to the nearest item score",
+        "qa_file": Path(qa_path).name,
+        **{k: v for k, v in result.items() if k != "threshold"},
+    }
+    header = ("# Abstention threshold (assistant/answer/abstain.py), written by\n"
+              "# `python -m evals qa --qa evals/data/qa_dev.jsonl --calibrate`. Single scalar: not tuned per item.\n")
+    DATA.write_text(header + yaml.safe_dump(current, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    load_abstention_config.cache_clear()
+    return DATA
+
+
+def register(subparsers: argparse._SubParsersAction, name: str, help_text: str) -> None:
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument("--qa", type=Path, required=True, help="QA file (JSON lines)")
+    parser.add_argument("--json", action="store_true", help="print metrics as one JSON object")
+    parser.add_argument("--no-constraint", action="store_true", help="turn off branch-constrained retrieval")
+    parser.add_argument("--predictions", type=Path, help="write per-item predictions (JSON lines) here")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="re-calibrate the abstention threshold on this file and store it")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from assistant.answer.services import Services
+
+    load_qa_items(args.qa)  # fail fast on a bad file, before loading the model
+    services = Services.load()
+    metrics = evaluate_qa(args.qa, services, constrained=not args.no_constraint, progress=not args.json)
+    if args.calibrate:
+        result = calibrate_threshold(metrics["predictions"])
+        path = write_calibration(result, args.qa)
+        print(f"abstention threshold {result['threshold']} written to {path}", file=sys.stderr)
+        metrics = evaluate_qa(args.qa, services, constrained=not args.no_constraint, progress=not args.json)
+    predictions = metrics.pop("predictions")
+    if args.predictions:
+        args.predictions.write_text("".join(json.dumps(p) + "\n" for p in predictions), encoding="utf-8")
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+    else:
+        _print_table(metrics)
+    return 0
+
+
+def _print_table(metrics: dict[str, Any]) -> None:
+    keys = ("n_items", "key_fact_recall", "citation_precision", "evidence_recall", "abstention_accuracy",
+            "false_abstention_rate", "latency_ms_p50", "latency_ms_p95")
+    print(f"{'type':<16}" + "".join(f"{k.replace('_rate', '').replace('latency_ms_', 'ms_'):>22}" for k in keys))
+    rows = [("all", metrics), *metrics["by_type"].items()]
+    for name, row in rows:
+        print(f"{name:<16}" + "".join(f"{'-' if row.get(k) is None else row[k]:>22}" for k in keys))

@@ -1,0 +1,192 @@
+"""The Chroma store of chunks: the only module that talks to chromadb's client.
+
+The collection records which embedding model (and dimension) built it; opening it with another
+model is refused, because query vectors from one model are meaningless against another's index.
+Telemetry is off and the project's embedding function is always passed, so Chroma never constructs
+its default (downloading) embedding function.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.settings import Settings
+from ingest.embedding import Embedder, ProjectEmbeddingFunction
+from ingest.models import Chunk
+
+LIST_FIELDS = ("branches", "regimens", "trials")
+SCALAR_FIELDS = ("doc_id", "section", "kind", "line_start", "line_end", "year")
+_BATCH = 256
+
+
+class IndexMissing(Exception):
+    """No index has been built in the configured directory yet (run ``python -m ingest``)."""
+
+
+class IndexIncompatible(Exception):
+    """The index was built with another embedding model or dimension (rebuild with ``--force``)."""
+
+
+def client_for(index_dir: Path) -> Any:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(index_dir), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def index_exists(settings: Settings) -> bool:
+    return (Path(settings.index_dir) / "chroma.sqlite3").is_file()
+
+
+class Index:
+    """Read/write access to one collection of chunks."""
+
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self._collection.metadata or {})
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
+    def sections(self) -> dict[str, str]:
+        """{chunk id: section} of every stored chunk (what ingest compares before re-embedding)."""
+        result = self._collection.get(include=["metadatas"])
+        return {id_: str((meta or {}).get("section", "")) for id_, meta in zip(result["ids"], result["metadatas"], strict=True)}
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every chunk, in a stable order (document, then first line): the BM25 corpus."""
+        result = self._collection.get(include=["documents", "metadatas"])
+        chunks = [
+            chunk_from_record(id_, doc, meta)
+            for id_, doc, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
+        ]
+        return sorted(chunks, key=lambda c: (c.doc_id, c.line_start, c.line_end, c.id))
+
+    def query(
+        self, query_embedding: Any, n: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Nearest chunks by cosine similarity (1 = same direction), best first."""
+        if n <= 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[[float(x) for x in query_embedding]],
+            n_results=n,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (chunk_from_record(id_, doc, meta), 1.0 - float(distance))
+            for id_, doc, meta, distance in zip(
+                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+            )
+        ]
+
+    def upsert(self, chunks: list[Chunk], embeddings: Any) -> None:
+        for start in range(0, len(chunks), _BATCH):
+            batch = chunks[start : start + _BATCH]
+            self._collection.upsert(
+                ids=[c.id for c in batch],
+                documents=[c.text for c in batch],
+                metadatas=[record_metadata(c) for c in batch],
+                embeddings=[[float(x) for x in vector] for vector in embeddings[start : start + _BATCH]],
+            )
+
+    def update_metadata(self, chunks: list[Chunk]) -> None:
+        """Rewrite the metadata (tags) of stored chunks without re-embedding them."""
+        for start in range(0, len(chunks), _BATCH):
+            batch = chunks[start : start + _BATCH]
+            self._collection.update(ids=[c.id for c in batch], metadatas=[record_metadata(c) for c in batch])
+
+    def delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), _BATCH):
+            self._collection.delete(ids=ids[start : start + _BATCH])
+
+    def set_metadata(self, metadata: dict[str, Any]) -> None:
+        self._collection.modify(metadata=metadata)
+
+
+def record_metadata(chunk: Chunk) -> dict[str, Any]:
+    """Chroma metadata of a chunk. Empty tag lists are omitted: Chroma rejects empty lists."""
+    meta: dict[str, Any] = {name: getattr(chunk, name) for name in SCALAR_FIELDS}
+    for name in LIST_FIELDS:
+        values = list(getattr(chunk, name))
+        if values:
+            meta[name] = values
+    return meta
+
+
+def chunk_from_record(id_: str, document: str | None, meta: dict[str, Any] | None) -> Chunk:
+    meta = dict(meta or {})
+    return Chunk(
+        id=id_,
+        text=document or "",
+        doc_id=str(meta["doc_id"]),
+        section=str(meta.get("section", "")),
+        kind=meta["kind"],
+        line_start=int(meta["line_start"]),
+        line_end=int(meta["line_end"]),
+        year=int(meta["year"]),
+        **{name: tuple(meta.get(name) or ()) for name in LIST_FIELDS},
+    )
+
+
+def model_metadata(embedder: Embedder) -> dict[str, Any]:
+    return {"embedding_model": embedder.model_name, "embedding_dimension": embedder.dimension}
+
+
+def open_index(settings: Settings, embedder: Embedder) -> Index:
+    """Open the built index for reading; refuse one built with another embedding model."""
+    if not index_exists(settings):
+        raise IndexMissing(f"no index in {settings.index_dir}: build it with `python -m ingest`")
+    client = client_for(Path(settings.index_dir))
+    if settings.collection not in {c.name for c in client.list_collections()}:
+        raise IndexMissing(
+            f"index {settings.index_dir} has no collection '{settings.collection}': "
+            "build it with `python -m ingest`"
+        )
+    index = Index(
+        client.get_collection(settings.collection, embedding_function=ProjectEmbeddingFunction(embedder))
+    )
+    check_compatible(index.metadata, embedder, settings)
+    return index
+
+
+def check_compatible(metadata: dict[str, Any], embedder: Embedder, settings: Settings) -> None:
+    expected = model_metadata(embedder)
+    found = {key: metadata.get(key) for key in expected}
+    if found != expected:
+        raise IndexIncompatible(
+            f"index in {settings.index_dir} was built with embedding model "
+            f"{found['embedding_model']!r} (dimension {found['embedding_dimension']}), but this run uses "
+            f"{expected['embedding_model']!r} (dimension {expected['embedding_dimension']}); "
+            "rebuild it with `python -m ingest --force`"
+        )
+
+
+def open_for_writing(settings: Settings, embedder: Embedder, *, recreate: bool = False) -> Index:
+    """The collection to (re)build, created with cosine space and the model recorded if absent."""
+    client = client_for(Path(settings.index_dir))
+    names = {c.name for c in client.list_collections()}
+    if recreate and settings.collection in names:
+        client.delete_collection(settings.collection)
+        names.discard(settings.collection)
+    ef = ProjectEmbeddingFunction(embedder)
+    if settings.collection in names:
+        index = Index(client.get_collection(settings.collection, embedding_function=ef))
+        check_compatible(index.metadata, embedder, settings)
+        return index
+    collection = client.create_collection(
+        settings.collection,
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata=model_metadata(embedder),
+        embedding_function=ef,
+    )
+    return Index(collection)

@@ -1,0 +1,141 @@
+"""Fact extraction from realistic clinician shorthand; every fact keeps its span and rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.rules import extract_facts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "67M, VRd -> ASCT -> R maint, PD on R, dara-naive, CrCl 45",
+            {
+                "lenalidomide": "refractory",
+                "anti_cd38": "naive",
+                "prior_lines": 1,
+                "prior_asct": True,
+                "crcl_ml_min": 45.0,
+                "age": 67,
+            },
+            id="pd-on-r-maintenance",
+        ),
+        pytest.param(
+            "Progressed at 26 months post-transplant while still on len 10 mg",
+            {"lenalidomide": "refractory", "months_since_asct": 26},
+            id="while-still-on-len",
+        ),
+        pytest.param(
+            "VRd-lite x6 then lenalidomide for 12 months only (fixed duration). Off all therapy for "
+            "18 months, now progressing. Dara naive.",
+            {"lenalidomide": "exposed_not_refractory", "anti_cd38": "naive"},
+            id="fixed-duration-len-18mo",
+        ),
+        pytest.param(
+            "VRd then lenalidomide for 12 months, stopped; off therapy 4 months, now relapsing.",
+            {"lenalidomide": "indeterminate"},
+            id="len-stopped-4-months-ago",
+        ),
+        pytest.param(
+            "L1 VRd/ASCT/R maint; L2 Kd at 1st relapse on R -> now progressing on Kd. Dara-naive, pom-naive.",
+            {
+                "prior_lines": 2,
+                "lenalidomide": "refractory",
+                "carfilzomib": "refractory",
+                "anti_cd38": "naive",
+                "pomalidomide": "naive",
+            },
+            id="numbered-lines",
+        ),
+        pytest.param(
+            "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
+            {
+                "prior_lines": 4,
+                "lenalidomide": "refractory",
+                "pomalidomide": "refractory",
+                "bortezomib": "refractory",
+                "anti_cd38": "refractory",
+                "t11_14": True,
+                "triple_class_refractory": True,
+            },
+            id="refractory-list",
+        ),
+        pytest.param(
+            "painful gr 2 PN, HFrEF (EF 35%), eGFR 48, del17p",
+            {
+                "neuropathy_grade": 2,
+                "cardiac_disease": True,
+                "crcl_ml_min": 48.0,
+                "high_risk_cytogenetics": True,
+            },
+            id="comorbidities",
+        ),
+        pytest.param(
+            "LMIC centre: we can get generic lenalidomide and bortezomib; no daratumumab or carfilzomib.",
+            {
+                "access": "low_middle_income",
+                "unavailable_drugs": frozenset({"daratumumab", "carfilzomib"}),
+                "available_drugs": frozenset({"lenalidomide", "bortezomib"}),
+            },
+            id="access",
+        ),
+        pytest.param(
+            "63M newly diagnosed IgG-k myeloma, transplant eligible. Best induction - Dara-VRd?",
+            {"scope": "newly_diagnosed", "prior_lines": 0, "transplant_eligible": True},
+            id="newly-diagnosed",
+        ),
+        pytest.param(
+            "AL amyloidosis with cardiac involvement", {"scope": "al_amyloidosis"}, id="amyloidosis"
+        ),
+        pytest.param(
+            "M-spike 0.4 -> 0.7 over 6 mo after VMP, no CRAB, standard risk.",
+            {
+                "relapse_type": "biochemical",
+                "crab_absent": True,
+                "high_risk_cytogenetics": False,
+                "transplant_eligible": False,
+            },
+            id="biochemical",
+        ),
+        pytest.param(
+            "progressing on maintenance after auto, what now?",
+            {"maintenance_drug_unknown": True, "prior_asct": True, "lenalidomide": "unknown"},
+            id="maintenance-drug-not-named",
+        ),
+    ],
+)
+def test_extract_facts_from_shorthand(text, expected):
+    profile = extract_facts(text).profile
+    for field, value in expected.items():
+        assert getattr(profile, field) == value, field
+
+
+def test_extracted_facts_keep_their_spans():
+    text = "Len-refractory 1st relapse, never had anti-CD38, CrCl 60."
+    for fact in extract_facts(text).facts:
+        assert text[fact.start : fact.end] == fact.surface
+        assert fact.rule
+
+
+def test_proposed_regimens_are_not_history():
+    profile = extract_facts(
+        "VCd x9 then observation, relapse 3 yrs after stopping. Is Ven-Vd or DRd better?"
+    ).profile
+    assert profile.lenalidomide == "naive"
+    assert profile.anti_cd38 == "naive"
+
+
+def test_later_turn_updates_earlier_facts():
+    first = extract_facts("VRd -> ASCT 2019, relapsing now. Dara naive.")
+    assert first.profile.lenalidomide == "unknown"
+    second = extract_facts("Sorry - PD on len maintenance, CrCl 40.", previous=first.profile)
+    assert second.profile.lenalidomide == "refractory"
+    assert second.profile.anti_cd38 == "naive"
+    assert second.profile.crcl_ml_min == 40.0
+
+
+def test_extract_rejects_non_text():
+    with pytest.raises(TypeError):
+        extract_facts(None)  # type: ignore[arg-type]

@@ -1,0 +1,54 @@
+"""The dev vignettes meet the issue's targets (hidden sets of the same format are run too)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.vocabulary import load_vocabulary
+from evals.vignettes import evaluate_vignettes, normalize_label
+
+DEV = Path(__file__).resolve().parents[2] / "evals" / "data" / "vignettes_dev.jsonl"
+
+
+def test_dev_vignettes_meet_targets():
+    result = evaluate_vignettes(DEV)
+    assert result["n_items"] == 45
+    assert result["branch_accuracy"] >= 0.95
+    assert result["avoid_violations"] == 0
+    assert result["preferred_recall"] >= 0.85
+    assert result["fact_accuracy"] >= 0.90
+
+
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [
+        pytest.param("IsaKd", "Isa-Kd", id="spelling"),
+        pytest.param("Ven-Vd (off-label)", "Ven-Vd", id="parenthesis"),
+        pytest.param("salvage ASCT after reinduction", "Salvage-ASCT", id="prefix"),
+        pytest.param("observation: repeat paraprotein", "Observation", id="colon"),
+        pytest.param("thalidomide-based regimens", None, id="no-regimen"),
+    ],
+)
+def test_normalize_label(label, code):
+    assert normalize_label(label, load_vocabulary()) == code
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param('{"id": "x", "text": "t"\n', "not valid JSON", id="bad-json"),
+        pytest.param('{"id": "x"}\n', "expected an object", id="missing-fields"),
+    ],
+)
+def test_evaluate_vignettes_names_file_and_line(tmp_path, content, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"bad.jsonl:1: {message}"):
+        evaluate_vignettes(path)
+
+
+def test_evaluate_vignettes_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        evaluate_vignettes(tmp_path / "none.jsonl")

@@ -1,0 +1,105 @@
+"""The shared vocabulary: spelling variants, shorthand in context, and never in ordinary prose."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.vocabulary import load_vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return load_vocabulary()
+
+
+@pytest.mark.parametrize(
+    ("variant", "code"),
+    [
+        pytest.param("IsaKd", "Isa-Kd", id="isakd"),
+        pytest.param("IsaKD", "Isa-Kd", id="isaKD"),
+        pytest.param("KdD", "DKd", id="kdd"),
+        pytest.param("D-Kd", "DKd", id="d-kd"),
+        pytest.param("D-Pd", "DPd", id="d-pd"),
+        pytest.param("P-Vd", "PVd", id="p-vd"),
+        pytest.param("S-Vd", "SVd", id="s-vd"),
+        pytest.param("ERd", "Elo-Rd", id="erd"),
+        pytest.param("NRd", "IRd", id="nrd"),
+        pytest.param("RVd", "VRd", id="rvd"),
+        pytest.param("CyBorD", "VCd", id="cybord"),
+        pytest.param("VDT-PACE", "VdT-PACE", id="vdt-pace"),
+        pytest.param("salvage ASCT", "Salvage-ASCT", id="salvage-asct"),
+    ],
+)
+def test_normalize_regimen_variants(vocab, variant, code):
+    assert vocab.normalize_regimen(variant) == code
+
+
+def test_normalize_regimen_unknown_is_none(vocab):
+    assert vocab.normalize_regimen("XYZ-42") is None
+
+
+def test_find_regimens_prefers_longest_and_keeps_spans(vocab):
+    text = "L1 D-VMP + dara maint; now Isa-Kd vs KdD?"
+    found = vocab.find_regimens(text)
+    assert [(m.id, text[m.start : m.end]) for m in found] == [
+        ("D-VMP", "D-VMP"),
+        ("Isa-Kd", "Isa-Kd"),
+        ("DKd", "KdD"),
+    ]
+
+
+def test_find_regimens_does_not_read_pd_as_pomalidomide(vocab):
+    assert vocab.find_regimens("PD on R maint") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "drugs"),
+    [
+        pytest.param("Now clear PD on R maint", ["lenalidomide"], id="pd-on-r"),
+        pytest.param("never had K. avoid K?", ["carfilzomib", "carfilzomib"], id="never-had-k"),
+        pytest.param(
+            "V, R front line; then K, P, D",
+            ["bortezomib", "lenalidomide", "carfilzomib", "pomalidomide", "daratumumab"],
+            id="letter-list",
+        ),
+        pytest.param("Revlimid maint, dara naive", ["lenalidomide", "daratumumab"], id="brand-and-shorthand"),
+    ],
+)
+def test_find_drugs_in_clinician_shorthand(vocab, text, drugs):
+    assert [m.id for m in vocab.find_drugs(text)] == drugs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Vitamin D was low and R-ISS stage II.", id="vitamin-d-r-iss"),
+        pytest.param("Relapsed DLBCL after R-CHOP then R-ICE.", id="r-chop"),
+        pytest.param("Table D shows the P value for group K.", id="prose-letters"),
+        pytest.param("IgG-K myeloma", id="kappa"),
+    ],
+)
+def test_single_letters_never_match_in_prose(vocab, text):
+    assert vocab.find_drugs(text) == []
+
+
+def test_expand_and_glossary(vocab):
+    assert vocab.expand("DKd") == ["daratumumab plus carfilzomib plus dexamethasone"]
+    assert vocab.expand("CANDOR") == ["daratumumab plus carfilzomib plus dexamethasone"]
+    assert vocab.expand("PD") == []
+    assert vocab.glossary(["Isa-Kd", "nonsense"]) == {
+        "Isa-Kd": "isatuximab plus carfilzomib plus dexamethasone"
+    }
+
+
+def test_regimen_drugs_and_unknown_code(vocab):
+    assert vocab.regimen_drugs("IsaKD") == frozenset({"isatuximab", "carfilzomib", "dexamethasone"})
+    with pytest.raises(KeyError):
+        vocab.regimen_drugs("not-a-regimen")
+
+
+def test_find_trials(vocab):
+    assert [m.id for m in vocab.find_trials("OPTIMISMM and ICARIA-MM, then KarMMa-3")] == [
+        "OPTIMISMM",
+        "ICARIA-MM",
+        "KarMMa-3",
+    ]

@@ -1,0 +1,109 @@
+"""Run the real app (`streamlit run app.py`) and drive it in Debian's headless Chromium.
+
+Shared by tests/ui/test_browser.py and scripts/screenshots.py. Playwright only drives the browser
+installed by `make browser`; it never downloads one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, Playwright
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def settings_env(settings: object) -> dict[str, str]:
+    """RRMM_* variables that make a child process load exactly these settings."""
+    dumped = settings.model_dump()  # type: ignore[attr-defined]
+    return {f"RRMM_{name.upper()}": str(value) for name, value in dumped.items() if value is not None}
+
+
+@contextlib.contextmanager
+def serve_app(env: Mapping[str, str], log_path: Path, startup_timeout: float = 120.0) -> Iterator[str]:
+    """Start `streamlit run app.py` on a free localhost port; yield its URL; stop it afterwards."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **env},
+                                   stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_healthy(url, process, startup_timeout, log_path)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float, log_path: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            if r.read().strip() == b"ok":
+                return
+        time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not answer on {url} within {timeout:.0f} s")
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Headless Debian Chromium; never a Playwright-downloaded browser."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+# ---- page helpers (selectors follow Streamlit's data-testid attributes) --------------------------------
+
+APP_READY_TIMEOUT_MS = 180_000  # first run may load the model and open the index
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_test_id("stChatInput").wait_for(timeout=APP_READY_TIMEOUT_MS)
+    wait_idle(page)
+
+
+def wait_idle(page: Page, timeout_ms: int = 60_000) -> None:
+    """Wait until the script run has finished (Streamlit shows a status widget while running)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+    )
+
+
+def send_message(page: Page, text: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+
+
+def count_chat_messages(page: Page) -> int:
+    return page.get_by_test_id("stChatMessage").count()
