@@ -106,6 +106,8 @@ TARGETS: tuple[Target, ...] = (
            threshold=0),
     Target(label="warm ask p95", path=("benchmarks", "warm", "ask", "p95_ms"), op="<=", threshold=300,
            unit="ms"),
+    Target(label="warm ask p95, patient case", path=("benchmarks", "warm", "ask_patient", "p95_ms"), op="<=",
+           threshold=300, unit="ms"),
     Target(label="full ingest (median)", path=("benchmarks", "ingest", "median_s"), op="<=", threshold=60,
            unit="s"),
 )
@@ -232,16 +234,24 @@ def render_markdown(metrics: Mapping[str, Any]) -> str:
     for row in metrics.get("targets", []):
         status = {True: "met", False: "**not met**", None: "not measured"}[row["met"]]
         unit = f" {row['unit']}" if row["unit"] else ""
-        required = f"{row['op']} {_fmt(row['threshold'])}{unit}".replace("==", "=")
-        measured = "—" if row["measured"] is None else f"{_fmt(row['measured'])}{unit}"
+        required = f"{row['op']} {fmt(row['threshold'])}{unit}".replace("==", "=")
+        measured = "—" if row["measured"] is None else f"{fmt(row['measured'])}{unit}"
         lines.append(f"| {row['label']} | {measured} | {required} | {status} |")
     lines += ["", "Quality targets are read on system (d), the shipped pipeline.", ""]
     lines += _systems_section(metrics)
     lines += _benchmark_section(metrics.get("benchmarks", {}))
     lines += _scaling_section(metrics.get("scaling", {}))
+    errors = metrics.get("errors", {})
+    if errors:
+        lines += ["## Failed stages", "", "These stages raised; their numbers are missing above.", ""]
+        lines += [f"- {stage}: `{error}`" for stage, error in errors.items()] + [""]
     notes = metrics.get("notes", [])
     if notes:
         lines += ["## Notes", ""] + [f"- {note}" for note in notes] + [""]
+    stage_seconds = metrics.get("stage_seconds", {})
+    if stage_seconds:
+        lines += ["## Suite stages", "", "| Stage | wall time (s) |", "|---|---:|"]
+        lines += [f"| {stage} | {fmt(seconds)} |" for stage, seconds in stage_seconds.items()] + [""]
     pngs = [f for f in metrics.get("files", []) if f.endswith(".png")]
     jsonl = [f for f in metrics.get("files", []) if f.endswith(".jsonl")]
     lines += ["## Files", ""]
@@ -260,7 +270,7 @@ def _header(metrics: Mapping[str, Any]) -> list[str]:
     packages = ", ".join(f"{k} {v}" for k, v in machine.get("packages", {}).items() if v)
     lines = [
         f"- Generated: {metrics.get('generated', '?')}; mode: **{metrics.get('mode', '?')}**; "
-        f"suite wall time: {_fmt(metrics.get('runtime_s'))} s",
+        f"suite wall time: {fmt(metrics.get('runtime_s'))} s",
         f"- Commit: `{commit}`",
         f"- Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
         f"{machine.get('ram_gb', '?')} GB RAM, {machine.get('os', '?')}, Python {machine.get('python', '?')}",
@@ -293,7 +303,7 @@ def _systems_section(metrics: Mapping[str, Any]) -> list[str]:
         for name in present:
             info = known.get(name, MetricInfo(label=name, better="info", fraction=False))
             cells = [info.label, {"higher": "↑", "lower": "↓", "info": ""}[info.better]]
-            cells += [_fmt(systems.get(s, {}).get(section, {}).get(name)) for s in SYSTEMS]
+            cells += [fmt(systems.get(s, {}).get(section, {}).get(name)) for s in SYSTEMS]
             cells += [_fmt_ratio(ratios.get(k, {}).get(f"{section}.{name}")) for k in ratio_keys]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
@@ -316,7 +326,7 @@ def _by_type_rows(systems: Mapping[str, Any], section: str) -> list[str]:
              "| Type | n | " + " | ".join(SYSTEMS.values()) + " |", "|---|---:|" + "---:|" * len(SYSTEMS)]
     for kind in types:
         n = next((per[kind].get("n") for per in by_type.values() if kind in per), None)
-        cells = [_fmt(by_type[s].get(kind, {}).get(headline)) for s in SYSTEMS]
+        cells = [fmt(by_type[s].get(kind, {}).get(headline)) for s in SYSTEMS]
         lines.append(f"| {kind} | {n if n is not None else '—'} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
@@ -333,11 +343,12 @@ def _benchmark_section(bench: Mapping[str, Any]) -> list[str]:
          "ms"),
         ("warm search (ms)", lookup(bench, ["warm", "search"]), "ms"),
         ("warm decide (ms)", lookup(bench, ["warm", "decide"]), "ms"),
-        ("warm ask (ms)", lookup(bench, ["warm", "ask"]), "ms"),
+        ("warm ask, factual question (ms)", lookup(bench, ["warm", "ask"]), "ms"),
+        ("warm ask, patient case (ms)", lookup(bench, ["warm", "ask_patient"]), "ms"),
     ]
     for label, stats, unit in rows:
         if stats:
-            median, p95 = _fmt(stats.get(f"median_{unit}")), _fmt(stats.get(f"p95_{unit}"))
+            median, p95 = fmt(stats.get(f"median_{unit}")), fmt(stats.get(f"p95_{unit}"))
             lines.append(f"| {label} | {median} | {p95} | {stats.get('n', '—')} |")
     lines += ["", "| Memory | peak RSS (MB) |", "|---|---:|"]
     memory = (("`python -m assistant ask` process, cold", ("cold_start", "peak_rss_mb")),
@@ -345,10 +356,10 @@ def _benchmark_section(bench: Mapping[str, Any]) -> list[str]:
     for label, key in memory:
         value = lookup(bench, list(key))
         if value is not None:
-            lines.append(f"| {label} | {_fmt(value)} |")
+            lines.append(f"| {label} | {fmt(value)} |")
     extra = bench.get("ingest_report")
     if extra:
-        lines += ["", "Ingest: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in extra.items())]
+        lines += ["", "Ingest: " + ", ".join(f"{k} = {fmt(v)}" for k, v in extra.items())]
     return [*lines, ""]
 
 
@@ -365,10 +376,10 @@ def _scaling_section(scaling: Mapping[str, Any]) -> list[str]:
     for p in points:
         lines.append(
             f"| ×{p['factor']} | {p.get('documents', '—')} | {p.get('passages', '—')} "
-            f"| {_fmt(p.get('ingest_s'))} "
-            f"| {_fmt(lookup(p, ['search', 'median_ms']))} / {_fmt(lookup(p, ['search', 'p95_ms']))} "
-            f"| {_fmt(lookup(p, ['ask', 'median_ms']))} / {_fmt(lookup(p, ['ask', 'p95_ms']))} "
-            f"| {_fmt(p.get('cold_peak_rss_mb'))} |")
+            f"| {fmt(p.get('ingest_s'))} "
+            f"| {fmt(lookup(p, ['search', 'median_ms']))} / {fmt(lookup(p, ['search', 'p95_ms']))} "
+            f"| {fmt(lookup(p, ['ask', 'median_ms']))} / {fmt(lookup(p, ['ask', 'p95_ms']))} "
+            f"| {fmt(p.get('cold_peak_rss_mb'))} |")
     conclusion = scaling_conclusion(scaling)
     return [*lines, "", f"**Conclusion:** {conclusion}", ""]
 
@@ -387,7 +398,7 @@ def scaling_conclusion(scaling: Mapping[str, Any]) -> str:
     text = "per ×4 corpus (log-log fit over all sizes): " + ", ".join(parts) + "."
     if largest and lookup(largest, ["ask", "p95_ms"]) is not None:
         text += (f" At ×{largest['factor']} ({largest.get('passages', '?')} passages) warm ask p95 is "
-                 f"{_fmt(lookup(largest, ['ask', 'p95_ms']))} ms.")
+                 f"{fmt(lookup(largest, ['ask', 'p95_ms']))} ms.")
     verdict = _growth_verdict(growth.get("search_median_ms"), growth.get("ask_median_ms"))
     return f"{verdict} {text}" if verdict else text[0].upper() + text[1:]
 
@@ -528,7 +539,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
 
 
-def _fmt(value: Any) -> str:
+def fmt(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, bool):

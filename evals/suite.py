@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -134,7 +135,11 @@ def _display_path(path: Path) -> str:
 # ------------------------------------------------------------------------------------------ the run
 
 def run_suite(config: SuiteConfig, settings: Settings) -> dict[str, Any]:
-    """Every evaluation and benchmark; writes the report into ``config.out_dir``; returns metrics.json."""
+    """Every evaluation and benchmark; writes the report into ``config.out_dir``; returns metrics.json.
+
+    A stage that fails is recorded (``errors`` in metrics.json, a line in the report) and the others still
+    run, so one broken component does not hide every other number of a long run.
+    """
     started = time.perf_counter()
     out_dir = config.out_dir
     with ExitStack() as stack:
@@ -148,21 +153,21 @@ def run_suite(config: SuiteConfig, settings: Settings) -> dict[str, Any]:
         out_dir.mkdir(parents=True, exist_ok=True)
         for stale in [*out_dir.glob("predictions_*.jsonl"), *out_dir.glob("*.png")]:
             stale.unlink()
-        log = _Log(config.progress)
+        stages = Stages(_Log(config.progress))
 
-        log("index: building if missing or stale")
         from ingest.pipeline import build_index
 
-        build_index(settings, force=False, progress=config.progress)
-        services = _load_services(settings)
-        naive = stack.enter_context(_naive_baseline(settings, services))
-
-        log(f"retrieval: {len(qa_items)} QA items x 4 retrievers")
-        retrieval = evaluate_retrieval_systems(work / "qa.jsonl", services, naive)
-        log("answers: QA for 4 systems")
-        qa = evaluate_qa_systems(work / "qa.jsonl", services, naive, config.progress)
-        log(f"vignettes: {len(vignettes)} items")
-        vignette_results = evaluate_vignette_systems(work / "vignettes.jsonl")
+        stages.run("index (build if missing or stale)",
+                   lambda: build_index(settings, force=False, progress=config.progress), required=True)
+        services = stages.run("load services", lambda: _load_services(settings), required=True)
+        naive = stages.run("naive LangChain baseline: split + embed",
+                           lambda: stack.enter_context(_naive_baseline(settings, services)), required=True)
+        retrieval = stages.run(f"retrieval: {len(qa_items)} QA items x 4 retrievers",
+                               lambda: evaluate_retrieval_systems(work / "qa.jsonl", services, naive), {})
+        qa = stages.run("answers: QA for 4 systems",
+                        lambda: evaluate_qa_systems(work / "qa.jsonl", services, naive, config.progress), {})
+        vignette_results = stages.run(f"vignettes: {len(vignettes)} items",
+                                      lambda: evaluate_vignette_systems(work / "vignettes.jsonl"), {})
 
         metrics: dict[str, Any] = {
             "schema": 1,
@@ -180,19 +185,49 @@ def run_suite(config: SuiteConfig, settings: Settings) -> dict[str, Any]:
         _merge(metrics, retrieval, qa, vignette_results)
         _write_predictions(out_dir, retrieval, qa, vignette_results)
 
+        metrics["benchmarks"], metrics["scaling"] = {}, {}
         if config.run_benchmarks:
-            log("benchmarks: ingest, cold start, warm latency, scaling")
             metrics["benchmarks"], metrics["scaling"] = run_all_benchmarks(
-                settings, config.plan, services, qa_items, vignettes, work, log)
+                settings, config.plan, services, qa_items, vignettes, work, stages)
             metrics["notes"].append(
                 f"Scaling runs embed with `{config.plan.scaling_dtype}` so that ×"
                 f"{max(config.plan.scaling_factors)} fits in minutes on this CPU; the main index and all "
                 f"quality numbers use `{settings.embedding_dtype}`.")
-        metrics["benchmarks"] = metrics.get("benchmarks", {})
         metrics["benchmarks"]["suite_peak_rss_mb"] = benchmarks.peak_rss_mb()
+        metrics["stage_seconds"] = stages.seconds
+        metrics["errors"] = stages.errors
         metrics["runtime_s"] = round(time.perf_counter() - started, 1)
         report.write_report(out_dir, metrics)
     return metrics
+
+
+class StageFailed(RuntimeError):
+    """A stage every later stage depends on (index, model) failed: nothing else can run."""
+
+
+class Stages:
+    """Runs named stages, timing each and recording (not raising) the failure of an optional one."""
+
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.log = log
+        self.seconds: dict[str, float] = {}
+        self.errors: dict[str, str] = {}
+
+    def run(self, name: str, fn: Callable[[], Any], default: Any = None, *, required: bool = False) -> Any:
+        self.log(name)
+        started = time.perf_counter()
+        try:
+            return fn()
+        except (KeyboardInterrupt, StageFailed):
+            raise
+        except Exception as exc:  # any failure: recorded with its traceback, the suite goes on
+            self.errors[name] = f"{type(exc).__name__}: {exc}"
+            self.log(f"FAILED {name}:\n{traceback.format_exc()}")
+            if required:
+                raise StageFailed(f"{name} failed: {type(exc).__name__}: {exc}") from exc
+            return default
+        finally:
+            self.seconds[name] = round(time.perf_counter() - started, 1)
 
 
 class _Log:
@@ -203,7 +238,7 @@ class _Log:
         self.start = time.perf_counter()
 
     def __call__(self, message: str) -> None:
-        if self.enabled:
+        if self.enabled or message.startswith("FAILED"):
             print(f"[{time.perf_counter() - self.start:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
@@ -461,7 +496,7 @@ def _write_predictions(out_dir: Path, retrieval: dict, qa: dict, vignettes: dict
 
 def run_all_benchmarks(settings: Settings, plan: benchmarks.BenchmarkPlan, services: Any,
                        qa_items: Sequence[dict], vignettes: Sequence[dict], work: Path,
-                       log: Callable[[str], None]) -> tuple[dict, dict]:
+                       stages: Stages) -> tuple[dict, dict]:
     """Ingest, re-ingest, cold start, warm search / decide / ask, then the corpus-size scaling runs."""
     from ingest.pipeline import build_index
 
@@ -470,35 +505,40 @@ def run_all_benchmarks(settings: Settings, plan: benchmarks.BenchmarkPlan, servi
     patients = [item["text"] for item in vignettes][: plan.warm_queries]
     bench: dict[str, Any] = {"plan": plan.model_dump()}
 
-    def full_build(target: Settings) -> Any:
-        return build_index(target, force=True, progress=False)
+    def full_ingest() -> None:
+        stats, ingest_report = benchmarks.time_ingest(
+            lambda target: build_index(target, force=True, progress=False), settings,
+            repeats=plan.ingest_repeats, fresh_dirs=lambda i: work / f"ingest-{i}")
+        bench["ingest"] = benchmarks.ms_to_s(stats)
+        bench["ingest_report"] = {"documents": ingest_report.documents, "chunks": ingest_report.chunks,
+                                  "embedding_dtype": settings.embedding_dtype}
 
-    log(f"benchmark: full ingest x{plan.ingest_repeats}")
-    stats, ingest_report = benchmarks.time_ingest(full_build, settings, repeats=plan.ingest_repeats,
-                                                  fresh_dirs=lambda i: work / f"ingest-{i}")
-    bench["ingest"] = benchmarks.ms_to_s(stats)
-    bench["ingest_report"] = {"documents": ingest_report.documents, "chunks": ingest_report.chunks,
-                              "embedding_dtype": settings.embedding_dtype}
-    fresh = benchmarks.with_paths(settings, index_dir=work / f"ingest-{plan.ingest_repeats - 1}")
-    bench["reingest"] = benchmarks.ms_to_s(benchmarks.time_calls(
-        lambda _: build_index(fresh, progress=False), [None], repeats=plan.repeats, warmup=plan.warmup))
+    def reingest() -> None:
+        fresh = benchmarks.with_paths(settings, index_dir=work / "ingest-0")
+        bench["reingest"] = benchmarks.ms_to_s(benchmarks.time_calls(
+            lambda _: build_index(fresh, progress=False), [None], repeats=plan.repeats, warmup=plan.warmup))
 
-    log(f"benchmark: cold start x{plan.cold_start_repeats}")
-    bench["cold_start"] = benchmarks.cold_ask(settings, questions[0], repeats=plan.cold_start_repeats)
+    stages.run(f"benchmark: full ingest x{plan.ingest_repeats} (fresh index each)", full_ingest)
+    if "ingest" in bench:
+        stages.run("benchmark: unchanged re-ingest", reingest)
+    for i in range(plan.ingest_repeats):
+        shutil.rmtree(work / f"ingest-{i}", ignore_errors=True)
+    bench["cold_start"] = stages.run(
+        f"benchmark: cold start x{plan.cold_start_repeats}",
+        lambda: benchmarks.cold_ask(settings, questions[0], repeats=plan.cold_start_repeats), {})
 
-    log(f"benchmark: warm search / decide / ask ({len(questions)} questions, {len(patients)} patients)")
     workload = project_workload(services)
-    bench["warm"] = {
-        "search": benchmarks.time_calls(workload.search, questions, repeats=plan.repeats,
-                                        warmup=plan.warmup).model_dump(),
-        "decide": benchmarks.time_calls(workload.decide, patients, repeats=plan.repeats,
-                                        warmup=plan.warmup).model_dump(),
-        "ask": benchmarks.time_calls(workload.ask, questions, repeats=plan.repeats,
-                                     warmup=plan.warmup).model_dump(),
-        "ask_patient": benchmarks.time_calls(workload.ask_patient, patients, repeats=plan.repeats,
-                                             warmup=plan.warmup).model_dump(),
-    }
-    scaling = run_scaling(settings, plan, questions[: plan.scaling_queries], work, log)
+    bench["warm"] = {}
+    operations = (("search", workload.search, questions), ("decide", workload.decide, patients),
+                  ("ask", workload.ask, questions), ("ask_patient", workload.ask_patient, patients))
+    for name, fn, inputs in operations:
+        stats = stages.run(f"benchmark: warm {name} ({len(inputs)} inputs x {plan.repeats})",
+                           lambda fn=fn, inputs=inputs: benchmarks.time_calls(
+                               fn, inputs, repeats=plan.repeats, warmup=plan.warmup))
+        if stats is not None:
+            bench["warm"][name] = stats.model_dump()
+    scaling = stages.run("benchmark: scaling", lambda: run_scaling(
+        settings, plan, questions[: plan.scaling_queries], work, stages.log), {})
     return bench, scaling
 
 
@@ -587,9 +627,15 @@ def _run(args: argparse.Namespace) -> int:
     for path in (*config.qa_paths, *config.vignette_paths):
         if not Path(path).is_file():
             raise FileNotFoundError(f"{path}: file not found")
-    metrics = run_suite(config, get_settings())
+    try:
+        metrics = run_suite(config, get_settings())
+    except StageFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(summary_lines(metrics, config.out_dir))
-    return 0
+    for stage, error in metrics["errors"].items():
+        print(f"FAILED stage {stage}: {error}", file=sys.stderr)
+    return 1 if metrics["errors"] else 0
 
 
 def summary_lines(metrics: dict[str, Any], out_dir: Path) -> str:
@@ -597,6 +643,6 @@ def summary_lines(metrics: dict[str, Any], out_dir: Path) -> str:
     for row in metrics.get("targets", []):
         status = {True: "met", False: "NOT MET", None: "not measured"}[row["met"]]
         unit = f" {row['unit']}" if row["unit"] else ""
-        required = f"{row['op']} {report._fmt(row['threshold'])}{unit}"
-        lines.append(f"  {row['label']:<28} {report._fmt(row['measured']):>8}  ({required})  {status}")
+        required = f"{row['op']} {report.fmt(row['threshold'])}{unit}"
+        lines.append(f"  {row['label']:<28} {report.fmt(row['measured']):>8}  ({required})  {status}")
     return "\n".join(lines)

@@ -29,7 +29,15 @@ RUN_IN_LABEL = re.compile(r"^([A-Z][A-Za-z0-9 ()/-]{1,45}): (?=[A-Z])")
 TERMINAL = re.compile(r"[.!?:]['’”)\]]?$")
 FUNCTION_WORDS = {"AND", "OF", "IN", "FOR", "WITH", "THE", "TO", "AT", "ON", "OR", "BY"}
 # A title never ends on these; a wrapped prose line often does ("... participating in the").
-TRAILING_FUNCTION_WORDS = {w.lower() for w in FUNCTION_WORDS} | {"a", "an", "as", "from", "that", "which", "than"}
+TRAILING_FUNCTION_WORDS = {w.lower() for w in FUNCTION_WORDS} | {
+    "a",
+    "an",
+    "as",
+    "from",
+    "that",
+    "which",
+    "than",
+}
 JOIN_LOOKAHEAD = 8  # blocks a split sentence may jump over (figure, table, spliced furniture)
 
 
@@ -79,7 +87,9 @@ def _indices(block: Block) -> list[int]:
 
 
 def _block(kind: BlockKind, content: list[str | None], indices: list[int]) -> Block:
-    parts = [MappedText.from_line(content[i].strip(), i + 1) for i in indices if content[i] and content[i].strip()]
+    parts = [
+        MappedText.from_line(content[i].strip(), i + 1) for i in indices if content[i] and content[i].strip()
+    ]
     return Block(kind, MappedText.join(parts, "\n"), source_lines=[i + 1 for i in indices])
 
 
@@ -133,7 +143,10 @@ def _tab_tables(content: list[str | None]) -> list[Block]:
                 indices += group
                 j = group[-1] + 1
                 break
-            if LEGEND_START.match(first) or len(DEFINITION.findall(" ".join(content[k] or "" for k in group))) >= 2:
+            if (
+                LEGEND_START.match(first)
+                or len(DEFINITION.findall(" ".join(content[k] or "" for k in group))) >= 2
+            ):
                 indices += group
                 j = group[-1] + 1
                 continue
@@ -156,7 +169,7 @@ def _previous_group(content: list[str | None], start: int) -> list[int]:
 
 
 def _captioned_tables(content: list[str | None]) -> list[Block]:
-    """"Table n" caption first, then rows until the legend ends or the running text resumes.
+    """ "Table n" caption first, then rows until the legend ends or the running text resumes.
 
     The running text resumes on a line printed with a leading space (len-frontline-review,
     korean-2020), which no table row has; an "Abbreviations" legend closes the table.
@@ -277,8 +290,11 @@ def _prose_units(run: list[int], content: list[str | None], trailing_space_style
         after_heading = not current and bool(units) and units[-1][0] == "heading"
         previous = line(k - 1).strip()
         # A title printed over several short lines ends unterminated too ("... with lenalidomide").
-        prev_terminated = k == 0 or after_heading or bool(TERMINAL.search(previous)) or (
-            _short_title(text) and _short_title(previous[:1].upper() + previous[1:])
+        prev_terminated = (
+            k == 0
+            or after_heading
+            or bool(TERMINAL.search(previous))
+            or (_short_title(text) and _short_title(previous[:1].upper() + previous[1:]))
         )
         heading_lines = _heading_at(run, k, content) if prev_terminated else 0
         if heading_lines:
@@ -287,11 +303,15 @@ def _prose_units(run: list[int], content: list[str | None], trailing_space_style
             k += heading_lines
             continue
         prev_raw = line(k - 1)
-        if current and prev_terminated and (
-            (trailing_space_style and not prev_raw.endswith(" "))
-            or RUN_IN_LABEL.match(text)
-            # len-frontline prints a paragraph's first line, then a blank line, then the rest
-            or (k == len(run) - 1 and _continues_after_blank(content, run[k]))
+        if (
+            current
+            and prev_terminated
+            and (
+                (trailing_space_style and not prev_raw.endswith(" "))
+                or RUN_IN_LABEL.match(text)
+                # len-frontline prints a paragraph's first line, then a blank line, then the rest
+                or (k == len(run) - 1 and _continues_after_blank(content, run[k]))
+            )
         ):
             flush()
         current.append(run[k])
@@ -317,8 +337,13 @@ def _heading_at(run: list[int], k: int, content: list[str | None]) -> int:
     text = line(k)
     if _is_caps(text) and len(text.split()) <= 12:
         size = 1
-        while k + size < len(run) and _is_caps(line(k + size)) and (
-            (content[run[k + size - 1]] or "").endswith(" ") or line(k + size - 1).split()[-1] in FUNCTION_WORDS
+        while (
+            k + size < len(run)
+            and _is_caps(line(k + size))
+            and (
+                (content[run[k + size - 1]] or "").endswith(" ")
+                or line(k + size - 1).split()[-1] in FUNCTION_WORDS
+            )
         ):
             size += 1
         return size
@@ -328,13 +353,11 @@ def _heading_at(run: list[int], k: int, content: list[str | None]) -> int:
         return 2 if not TERMINAL.search(second) and next_start(k + 1).isupper() else 0
     if not _short_title(text):
         return 0
-    if next_start(k).isupper() or next_start(k) in "•":
+    if next_start(k).isupper() or next_start(k) == "•":
         return 1
     # A title wrapped over two lines ("Outcomes of patients ..." / "lenalidomide therapy: data ...").
-    if second and (_short_title(second) or _short_title(second[:1].upper() + second[1:])):
-        if not TERMINAL.search(second) and (next_start(k + 1).isupper()):
-            return 2
-    return 0
+    wrapped = second and (_short_title(second) or _short_title(second[:1].upper() + second[1:]))
+    return 2 if wrapped and not TERMINAL.search(second) and next_start(k + 1).isupper() else 0
 
 
 def _short_title(text: str) -> bool:
@@ -361,7 +384,9 @@ def _first_char(block: Block) -> str:
     return text[:1]
 
 
-TRAILING_MARKS = re.compile(rf"(?<=[.)\]])(\d{{1,3}}(?:[,–-]\d{{1,3}})*|[{SUPERSCRIPT_DIGITS},⁻–-]+|\^\{{[\d,–\s-]+\}})$")
+TRAILING_MARKS = re.compile(
+    rf"(?<=[.)\]])(\d{{1,3}}(?:[,–-]\d{{1,3}})*|[{SUPERSCRIPT_DIGITS},⁻–-]+|\^\{{[\d,–\s-]+\}})$"
+)
 
 
 def _is_terminated(block: Block) -> bool:
@@ -385,7 +410,7 @@ def _mark_headings(blocks: list[Block]) -> list[Block]:
         following = next((b for b in blocks[n + 1 :] if b.kind in ("text", "heading")), None)
         if following is None or following.kind == "heading" or _first_char(following)[:1].isupper():
             block.kind = "heading"
-    for n, block in enumerate(blocks):
+    for block in blocks:
         if block.kind == "text":
             match = RUN_IN_LABEL.match(block.text.text)
             if match and len(match.group(1).split()) <= 6:
@@ -409,7 +434,9 @@ def _join_split_sentences(blocks: list[Block]) -> list[Block]:
             if target is None:
                 break
             consumed.add(target)
-            merged = Block("text", MappedText.join([merged.text, blocks[target].text], "\n"), label=block.label)
+            merged = Block(
+                "text", MappedText.join([merged.text, blocks[target].text], "\n"), label=block.label
+            )
         out.append(merged)
     return out
 

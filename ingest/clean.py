@@ -34,13 +34,13 @@ CITATION_AFTER_WORD = re.compile(rf"(?<=[a-z]{{3}}){_MARKS}(?=[\s.,;:)]|$)")
 UPPER_WITH_DIGITS = re.compile(rf"\b([A-Z][A-Za-z]*[A-Z])({_MARKS})(?=[\s.,;:)]|$)")
 
 CHAR_MAP = {
-        "·": ".",  # Lancet mid-dot decimals: "18·7" must match "18.7"
-        "＞": ">",
-        "＜": "<",
-        "\u00a0": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-        "\ufffd": "fi",  # lost "fi" ligature in belgian-review ("insuf\ufffdcient", "\ufffdrst")
+    "·": ".",  # Lancet mid-dot decimals: "18·7" must match "18.7"
+    "＞": ">",
+    "＜": "<",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\ufffd": "fi",  # lost "fi" ligature in belgian-review ("insuf\ufffdcient", "\ufffdrst")
 }
 CHAR_PATTERN = re.compile("[" + "".join(CHAR_MAP) + "]")
 LATEX = [
@@ -154,9 +154,7 @@ def noise_lines(lines: list[str], rules: NoiseRules | None = None) -> dict[int, 
                 continue
         if any(p.search(text) for p in rules.furniture_lines):
             noise[i + 1] = "page furniture"
-        elif rules.affiliation_credit.search(text):
-            noise[i + 1] = "author affiliation"
-        elif standalone(i) and _is_institution_line(text, rules):
+        elif rules.affiliation_credit.search(text) or (standalone(i) and _is_institution_line(text, rules)):
             noise[i + 1] = "author affiliation"
         elif standalone(i) and _is_author_list(text):
             noise[i + 1] = "author list"
@@ -249,7 +247,7 @@ def _soft_join(match: re.Match[str], lexicon: Lexicon) -> str:
 
 
 def _dehyphenate(match: re.Match[str], lexicon: Lexicon) -> str:
-    """"treat-\\nment" -> "treatment", "lenalidomide-\\nrefractory" keeps its hyphen."""
+    """ "treat-\\nment" -> "treatment", "lenalidomide-\\nrefractory" keeps its hyphen."""
     left, right = match.group(1), match.group(2)
     joined, hyphenated = (left + right).lower(), f"{left}-{right}".lower()
     if left.isupper() and right.isupper() and lexicon.is_word(joined):

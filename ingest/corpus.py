@@ -73,9 +73,7 @@ class Corpus:
         """The passage exactly as printed: source lines ``line_start..line_end`` (1-based, inclusive)."""
         lines = self._lines(doc_id)
         if not 1 <= line_start <= line_end <= len(lines):
-            raise CorpusError(
-                f"line range {line_start}-{line_end} is outside '{doc_id}' (1-{len(lines)})"
-            )
+            raise CorpusError(f"line range {line_start}-{line_end} is outside '{doc_id}' (1-{len(lines)})")
         return "\n".join(lines[line_start - 1 : line_end])
 
 

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 import numpy as np
-from chromadb.api.types import Documents, Embeddings, EmbeddingFunction, Space
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from assistant.settings import Settings, get_settings
@@ -63,7 +63,9 @@ def load_embedder(settings: Settings) -> Embedder:
     key = (settings.embedding_model, settings.embedding_dtype)
     with _lock:
         if key not in _cache:
-            _cache[key] = Embedder(settings.embedding_model, settings.embedding_dtype, settings.embedding_batch_size)
+            _cache[key] = Embedder(
+                settings.embedding_model, settings.embedding_dtype, settings.embedding_batch_size
+            )
         return _cache[key]
 
 

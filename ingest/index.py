@@ -13,6 +13,7 @@ from typing import Any
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 
 from assistant.settings import Settings
 from ingest.embedding import Embedder, ProjectEmbeddingFunction
@@ -20,6 +21,7 @@ from ingest.models import Chunk
 
 LIST_FIELDS = ("branches", "regimens", "trials")
 SCALAR_FIELDS = ("doc_id", "section", "kind", "line_start", "line_end", "year")
+EMBED_KEY = "embed_key"
 _BATCH = 256
 
 
@@ -56,10 +58,13 @@ class Index:
     def ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
 
-    def sections(self) -> dict[str, str]:
-        """{chunk id: section} of every stored chunk (what ingest compares before re-embedding)."""
+    def embed_keys(self) -> dict[str, str]:
+        """{chunk id: hash of the text its vector was computed from}: ingest re-embeds on a mismatch."""
         result = self._collection.get(include=["metadatas"])
-        return {id_: str((meta or {}).get("section", "")) for id_, meta in zip(result["ids"], result["metadatas"], strict=True)}
+        return {
+            id_: str((meta or {}).get(EMBED_KEY, ""))
+            for id_, meta in zip(result["ids"], result["metadatas"], strict=True)
+        }
 
     def all_chunks(self) -> list[Chunk]:
         """Every chunk, in a stable order (document, then first line): the BM25 corpus."""
@@ -85,25 +90,34 @@ class Index:
         return [
             (chunk_from_record(id_, doc, meta), 1.0 - float(distance))
             for id_, doc, meta, distance in zip(
-                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
             )
         ]
 
-    def upsert(self, chunks: list[Chunk], embeddings: Any) -> None:
+    def upsert(self, chunks: list[Chunk], embeddings: Any, embed_keys: list[str]) -> None:
         for start in range(0, len(chunks), _BATCH):
             batch = chunks[start : start + _BATCH]
+            keys = embed_keys[start : start + _BATCH]
             self._collection.upsert(
                 ids=[c.id for c in batch],
                 documents=[c.text for c in batch],
-                metadatas=[record_metadata(c) for c in batch],
+                metadatas=[record_metadata(c, key) for c, key in zip(batch, keys, strict=True)],
                 embeddings=[[float(x) for x in vector] for vector in embeddings[start : start + _BATCH]],
             )
 
-    def update_metadata(self, chunks: list[Chunk]) -> None:
+    def update_metadata(self, chunks: list[Chunk], embed_keys: list[str]) -> None:
         """Rewrite the metadata (tags) of stored chunks without re-embedding them."""
         for start in range(0, len(chunks), _BATCH):
             batch = chunks[start : start + _BATCH]
-            self._collection.update(ids=[c.id for c in batch], metadatas=[record_metadata(c) for c in batch])
+            keys = embed_keys[start : start + _BATCH]
+            self._collection.update(
+                ids=[c.id for c in batch],
+                metadatas=[record_metadata(c, key) for c, key in zip(batch, keys, strict=True)],
+            )
 
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), _BATCH):
@@ -113,9 +127,11 @@ class Index:
         self._collection.modify(metadata=metadata)
 
 
-def record_metadata(chunk: Chunk) -> dict[str, Any]:
+def record_metadata(chunk: Chunk, embed_key: str = "") -> dict[str, Any]:
     """Chroma metadata of a chunk. Empty tag lists are omitted: Chroma rejects empty lists."""
     meta: dict[str, Any] = {name: getattr(chunk, name) for name in SCALAR_FIELDS}
+    if embed_key:
+        meta[EMBED_KEY] = embed_key
     for name in LIST_FIELDS:
         values = list(getattr(chunk, name))
         if values:
@@ -147,16 +163,23 @@ def open_index(settings: Settings, embedder: Embedder) -> Index:
     if not index_exists(settings):
         raise IndexMissing(f"no index in {settings.index_dir}: build it with `python -m ingest`")
     client = client_for(Path(settings.index_dir))
-    if settings.collection not in {c.name for c in client.list_collections()}:
+    collection = _get_collection(client, settings.collection, ProjectEmbeddingFunction(embedder))
+    if collection is None:
         raise IndexMissing(
             f"index {settings.index_dir} has no collection '{settings.collection}': "
             "build it with `python -m ingest`"
         )
-    index = Index(
-        client.get_collection(settings.collection, embedding_function=ProjectEmbeddingFunction(embedder))
-    )
+    index = Index(collection)
     check_compatible(index.metadata, embedder, settings)
     return index
+
+
+def _get_collection(client: Any, name: str, ef: ProjectEmbeddingFunction) -> Any | None:
+    """The collection, or None. (``list_collections`` is avoided: it attaches Chroma's default function.)"""
+    try:
+        return client.get_collection(name, embedding_function=ef)
+    except (NotFoundError, ValueError):
+        return None
 
 
 def check_compatible(metadata: dict[str, Any], embedder: Embedder, settings: Settings) -> None:
@@ -174,13 +197,13 @@ def check_compatible(metadata: dict[str, Any], embedder: Embedder, settings: Set
 def open_for_writing(settings: Settings, embedder: Embedder, *, recreate: bool = False) -> Index:
     """The collection to (re)build, created with cosine space and the model recorded if absent."""
     client = client_for(Path(settings.index_dir))
-    names = {c.name for c in client.list_collections()}
-    if recreate and settings.collection in names:
-        client.delete_collection(settings.collection)
-        names.discard(settings.collection)
     ef = ProjectEmbeddingFunction(embedder)
-    if settings.collection in names:
-        index = Index(client.get_collection(settings.collection, embedding_function=ef))
+    existing = _get_collection(client, settings.collection, ef)
+    if existing is not None and recreate:
+        client.delete_collection(settings.collection)
+        existing = None
+    if existing is not None:
+        index = Index(existing)
         check_compatible(index.metadata, embedder, settings)
         return index
     collection = client.create_collection(

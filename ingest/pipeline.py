@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import statistics
 import time
 from collections import Counter
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from ingest.embedding import Embedder
 
 STATE_FILE = "ingest_state.json"
-_CHUNKER_MODULES = ("mapped", "clean", "blocks", "chunk")
+_CHUNKER_MODULES = ("mapped", "clean", "blocks", "chunk", "pipeline")  # pipeline: embedding input
 
 
 class IngestReport(BaseModel):
@@ -50,10 +51,13 @@ class IngestReport(BaseModel):
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.chunks_by_kind.items()))
         sizes = self.text_chunk_chars
-        status = "up to date, skipped" if self.skipped else f"embedded {self.embedded}, deleted {self.deleted}"
+        status = (
+            "up to date, skipped" if self.skipped else f"embedded {self.embedded}, deleted {self.deleted}"
+        )
         return (
             f"ingest: {self.documents} documents, {self.chunks} chunks ({kinds}); text chunk chars "
-            f"median {sizes.get('median', 0):.0f} / p90 {sizes.get('p90', 0):.0f} / max {sizes.get('max', 0):.0f}; "
+            f"median {sizes.get('median', 0):.0f} / p90 {sizes.get('p90', 0):.0f} / "
+            f"max {sizes.get('max', 0):.0f}; "
             f"{status}; {self.seconds:.1f} s -> {self.index_dir}"
         )
 
@@ -98,8 +102,34 @@ def make_chunks(corpus: Corpus, settings: Settings, tagger: Tagger | None = None
 
 
 def embedding_input(chunk: Chunk) -> str:
-    """What is embedded: the section title gives a paragraph its context ("Salvage ASCT: ...")."""
+    """What is embedded: the section title gives a paragraph its context ("Salvage ASCT: ...").
+
+    A table is embedded as caption + row labels + legend: the model reads only its first 256 word
+    pieces, which for a raw table would be the header and a few rows of numbers.
+    """
+    if chunk.kind == "table":
+        return table_summary(chunk)
     return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+
+
+def embed_key(chunk: Chunk) -> str:
+    """Hash of the exact text a chunk's vector is computed from (stored as Chroma metadata)."""
+    return hashlib.sha256(embedding_input(chunk).encode()).hexdigest()[:16]
+
+
+def table_summary(chunk: Chunk) -> str:
+    lines = [line.strip() for line in chunk.text.split("\n") if line.strip()]
+    captions = [line for line in lines if re.match(r"^Table\s+\d", line)]
+    legends = [line for line in lines if re.match(r"^(Abbreviations|[*†‡§])", line) or line.count("=") >= 2]
+    labels: list[str] = []
+    for line in lines:
+        if line in captions or line in legends:
+            continue
+        label = line.split(" | ")[0] if " | " in line else " ".join(line.split()[:4])
+        if label and not re.fullmatch(r"[\d.,;:()%–\- ]+|NA|N/A|NR|UK|\.\.", label) and label not in labels:
+            labels.append(label)
+    parts = [*captions, "Rows: " + "; ".join(labels), *legends]
+    return "\n".join(part for part in parts if part)
 
 
 def _state_path(settings: Settings) -> Path:
@@ -130,7 +160,13 @@ def build_index(settings: Settings, *, force: bool = False, progress: bool = Tru
     if not force and is_up_to_date(settings, corpus):
         stored = _read_state(settings).get("report", {})
         return IngestReport(
-            **{**stored, "skipped": True, "embedded": 0, "deleted": 0, "seconds": time.perf_counter() - started}
+            **{
+                **stored,
+                "skipped": True,
+                "embedded": 0,
+                "deleted": 0,
+                "seconds": time.perf_counter() - started,
+            }
         )
 
     from ingest.embedding import load_embedder
@@ -139,15 +175,15 @@ def build_index(settings: Settings, *, force: bool = False, progress: bool = Tru
     chunks = make_chunks(corpus, settings)
     embedder = load_embedder(settings)
     index = open_for_writing(settings, embedder, recreate=force)
-    existing = index.sections()
-    fresh_ids = {c.id for c in chunks}
-    stale = sorted(set(existing) - fresh_ids)
+    existing = index.embed_keys()
+    keys = {c.id: embed_key(c) for c in chunks}
+    stale = sorted(set(existing) - set(keys))
     index.delete(stale)
-    to_embed = [c for c in chunks if existing.get(c.id) != c.section or c.id not in existing]
-    to_retag = [c for c in chunks if c.id in existing and existing[c.id] == c.section]
+    to_embed = [c for c in chunks if existing.get(c.id) != keys[c.id]]
+    to_retag = [c for c in chunks if existing.get(c.id) == keys[c.id]]
     vectors = _embed(embedder, to_embed, progress)
-    index.upsert(to_embed, vectors)
-    index.update_metadata(to_retag)
+    index.upsert(to_embed, vectors, [keys[c.id] for c in to_embed])
+    index.update_metadata(to_retag, [keys[c.id] for c in to_retag])
     index.set_metadata(
         {
             "embedding_model": embedder.model_name,
@@ -173,7 +209,8 @@ def build_index(settings: Settings, *, force: bool = False, progress: bool = Tru
     )
     stored = report.model_dump(exclude={"skipped", "embedded", "deleted", "seconds"})
     _state_path(settings).write_text(
-        json.dumps({"fingerprint": fingerprint, "report": {**stored, "skipped": True}}, indent=2), encoding="utf-8"
+        json.dumps({"fingerprint": fingerprint, "report": {**stored, "skipped": True}}, indent=2),
+        encoding="utf-8",
     )
     return report
 

@@ -27,10 +27,12 @@ def embedder():  # -> ingest.embedding.Embedder
 
 
 @pytest.fixture(scope="session")
-def built_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:  # noqa: ARG001
+def built_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:
     """Settings pointing at a full index of the corpus, built once for the session."""
     from ingest.pipeline import build_index
 
-    settings = get_settings(index_dir=tmp_path_factory.mktemp("index") / "chroma", corpus_dir=PROJECT_ROOT / "corpus")
+    settings = get_settings(
+        index_dir=tmp_path_factory.mktemp("index") / "chroma", corpus_dir=PROJECT_ROOT / "corpus"
+    )
     build_index(settings, progress=False)
     return settings

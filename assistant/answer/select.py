@@ -41,6 +41,12 @@ class SelectionConfig(BaseModel):
     relative_floor: float
     duplicate_overlap: float
     max_table_rows: int
+    corpus_sentences: int
+    passage_context: float
+    idf_power: float
+    legend_factor: float
+    fragment_factor: float
+    fragment_words: int
     asks_for_number: str
     stopwords: frozenset[str]
 
@@ -106,6 +112,8 @@ class SentenceBank:
         self._units: dict[str, tuple[EvidenceUnit, ...]] = {}
         self._vectors: dict[tuple[str, int], np.ndarray] = {}
         self._token_cache: dict[str, frozenset[str]] = {}
+        self._all_units: list[EvidenceUnit] | None = None
+        self._all_matrix: np.ndarray | None = None
         document_frequency: dict[str, int] = {}
         for chunk in chunks:
             for token in self.tokens(chunk.text):
@@ -173,10 +181,34 @@ class SentenceBank:
         return np.stack([self._vectors[(u.chunk_id, u.start)] for u in units])
 
     def warm(self, batch: int = 256) -> None:
-        """Embed every sentence of the corpus now (UI start-up, evaluation), so no question pays for it."""
+        """Embed every sentence of the corpus now (UI start-up, evaluation), so no question pays for it,
+        and enable the corpus-wide sentence search that backs up passage retrieval."""
+        if self._all_units is not None:
+            return
         units = [u for chunk in self.chunks.values() for u in self.units(chunk)]
-        for i in range(0, len(units), batch):
-            self.vectors(units[i : i + batch])
+        matrix = np.concatenate([self.vectors(units[i : i + batch]) for i in range(0, len(units), batch)])
+        self._all_units, self._all_matrix = units, matrix
+
+    @property
+    def warmed(self) -> bool:
+        return self._all_units is not None
+
+    def nearest_units(self, question_vector: np.ndarray, terms: QuestionTerms, n: int,
+                      allowed: set[str] | None = None) -> list[EvidenceUnit]:
+        """The `n` corpus sentences closest to the question (dense + lexical), whatever passage retrieval
+        found: a quote in a long passage that ranked low still gets its chance. Needs ``warm()``."""
+        if self._all_units is None or n <= 0:
+            return []
+        dense = self._all_matrix @ question_vector
+        lexical = np.fromiter((lexical_coverage(terms, self.tokens(f"{u.context} {u.text}"), self)
+                               for u in self._all_units), dtype=np.float32, count=len(self._all_units))
+        combined = dense + lexical
+        if allowed is not None:
+            mask = np.fromiter((u.chunk_id in allowed for u in self._all_units), dtype=bool,
+                               count=len(self._all_units))
+            combined = np.where(mask, combined, -np.inf)
+        order = np.argsort(-combined)[:n]
+        return [self._all_units[i] for i in order if np.isfinite(combined[i])]
 
 
 class QuestionTerms(BaseModel):
@@ -209,12 +241,13 @@ def question_terms(question: str, expansion: str, bank: SentenceBank) -> Questio
 
 def lexical_coverage(terms: QuestionTerms, tokens: frozenset[str], bank: SentenceBank) -> float:
     """idf-weighted share of the question's content tokens present (expanded forms count as present)."""
-    total = sum(bank.idf(t) for t in terms.tokens)
+    power = bank.config.idf_power
+    total = sum(bank.idf(t) ** power for t in terms.tokens)
     if total == 0:
         return 0.0
-    hit = sum(bank.idf(t) for t in terms.tokens & tokens)
+    hit = sum(bank.idf(t) ** power for t in terms.tokens & tokens)
     # An abbreviation answered by its expansion ("Kd" by "carfilzomib plus dexamethasone").
-    hit += 0.5 * sum(bank.idf(t) for t in terms.expanded_tokens & tokens)
+    hit += 0.5 * sum(bank.idf(t) ** power for t in terms.expanded_tokens & tokens)
     return min(hit / total, 1.0)
 
 
@@ -229,20 +262,44 @@ def _entity_score(terms: QuestionTerms, text: str, chunk_text: str, bank: Senten
     return sum(1.0 if w in here else 0.5 if w in around else 0.0 for w in wanted) / len(wanted)
 
 
+_LEGEND = re.compile(r"(?:^abbreviations\b)|(?:\b[\w\-]+ ?= ?[A-Za-z].*){2,}", re.IGNORECASE)
+
+
+def _quality(unit: EvidenceUnit, config: SelectionConfig) -> float:
+    """Abbreviation legends and fragments (table debris, reference lists) are poor answers."""
+    if unit.kind == "row":
+        return 1.0
+    if _LEGEND.search(unit.text):
+        return config.legend_factor
+    if len(re.findall(r"[A-Za-z]{2,}", unit.text)) < config.fragment_words:
+        return config.fragment_factor
+    return 1.0
+
+
 def score_units(
-    terms: QuestionTerms, question_vector: np.ndarray, passages: Sequence[Passage], bank: SentenceBank
+    terms: QuestionTerms, question_vector: np.ndarray, passages: Sequence[Passage], bank: SentenceBank,
+    allowed: set[str] | None = None,
 ) -> list[ScoredUnit]:
-    """Every sentence / row of `passages`, scored against the question, best first."""
-    w = bank.config.weights
+    """Sentences / rows of `passages` plus the corpus sentences nearest the question (restricted to
+    `allowed` chunk ids when given), scored against the question, best first."""
+    config = bank.config
+    w = config.weights
     pairs = [(p, u) for p in passages for u in bank.units(p.chunk)]
+    seen = {(u.chunk_id, u.start) for _, u in pairs}
+    for unit in bank.nearest_units(question_vector, terms, config.corpus_sentences, allowed):
+        if (unit.chunk_id, unit.start) not in seen:
+            chunk = bank.chunks[unit.chunk_id]
+            pairs.append((Passage(chunk=chunk, score=0.0, rank=len(passages) + 1), unit))
+            seen.add((unit.chunk_id, unit.start))
     if not pairs:
         return []
     dense = bank.vectors([u for _, u in pairs]) @ question_vector
+    passage_cover = {p.chunk.id: lexical_coverage(terms, bank.tokens(p.chunk.text), bank) for p, _ in pairs}
     scored = []
     for (passage, unit), similarity in zip(pairs, dense, strict=True):
         text = f"{unit.context} {unit.text}".strip()
-        tokens = bank.tokens(text)
-        lexical = lexical_coverage(terms, tokens, bank)
+        lexical = ((1 - config.passage_context) * lexical_coverage(terms, bank.tokens(text), bank)
+                   + config.passage_context * passage_cover[passage.chunk.id])
         entity = _entity_score(terms, text, passage.chunk.text, bank)
         unit_numbers = {n.replace("·", ".") for n in _NUMBER.findall(unit.text)}
         numbers = 0.0
@@ -251,7 +308,7 @@ def score_units(
         if terms.numbers & unit_numbers:
             numbers = 1.0
         score = (w["lexical"] * lexical + w["dense"] * float(similarity) + w["entity"] * entity
-                 + w["numbers"] * numbers + w["rank"] / passage.rank)
+                 + w["numbers"] * numbers + w["rank"] / passage.rank) * _quality(unit, config)
         scored.append(ScoredUnit(unit=unit, passage=passage, score=round(score, 6), lexical=lexical,
                                  dense=float(similarity), entity=entity, numbers=numbers))
     scored.sort(key=lambda s: -s.score)

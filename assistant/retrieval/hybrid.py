@@ -48,6 +48,7 @@ class HybridRetriever:
         expander: QueryExpander | None = None,
         expand_dense: bool = False,
         expansion_weight: float = 0.5,
+        dense_weight: float = 1.0,
         corpus: Corpus | None = None,
     ) -> None:
         self.settings = settings
@@ -64,6 +65,7 @@ class HybridRetriever:
         self._expander = expander if expander is not None else QueryExpander.default()
         self._expand_dense = expand_dense
         self._expansion_weight = expansion_weight
+        self._dense_weight = dense_weight
         self.doc_ids: tuple[str, ...] = tuple(sorted({c.doc_id for c in self.chunks}))
         self.kinds: tuple[str, ...] = tuple(get_args(ChunkKind))
         self._tag_values = {
@@ -98,7 +100,9 @@ class HybridRetriever:
         )
         dense_ids = [chunk.id for chunk, _ in dense_hits]
         lexical_ids = [chunk.id for chunk, _ in lexical_hits]
-        fused = reciprocal_rank_fusion([dense_ids, lexical_ids], k=self.settings.rrf_k)[:k]
+        fused = reciprocal_rank_fusion(
+            [dense_ids, lexical_ids], k=self.settings.rrf_k, weights=[self._dense_weight, 1.0]
+        )[:k]
         by_id = {chunk.id: chunk for chunk, _ in (*dense_hits, *lexical_hits)}
         dense_rank = {cid: r for r, cid in enumerate(dense_ids, start=1)}
         lexical_rank = {cid: r for r, cid in enumerate(lexical_ids, start=1)}

@@ -6,7 +6,9 @@ fact look different on purpose, so a clinician never mistakes "I could not find 
 
 from __future__ import annotations
 
+import logging
 import re
+import traceback
 from itertools import groupby
 from typing import TYPE_CHECKING
 
@@ -21,10 +23,14 @@ from assistant.ui.text import escape_markdown
 if TYPE_CHECKING:
     from assistant.answer.services import Services
 
+log = logging.getLogger(__name__)
 PLACEHOLDER = "Describe the patient (lines of therapy, what the disease is refractory to) or ask a question"
 _PREVIEW_CHARS = 400
-_QUESTION = re.compile(r"\?\s*$|^\s*(?:what|which|how|when|why|who|is|are|does|do|can|should|could)\b",
-                       re.IGNORECASE)
+_GENERAL_POPULATION = re.compile(r"\b(?:patients|people|in general|generally|typically)\b", re.IGNORECASE)
+# Facts (and extraction rules) that describe one patient rather than a population or a trial.
+_ONE_PATIENT_FACTS = {"age", "months_since_asct", "crcl_ml_min", "neuropathy_grade", "relapse_type", "ecog"}
+_ONE_PATIENT_RULES = {"progressed_on_therapy"}
+_QUESTION = re.compile(r"\?|^\s*(?:what|which|how|would|should|could|can|is|are|does|do)\b", re.IGNORECASE)
 _BULLET_ROLES = {"option", "avoid", "modifier", "missing", "update", "related"}
 _STATUS_STYLE = {
     # status -> (streamlit alert, icon, heading)
@@ -43,10 +49,18 @@ def submit(message: str, state: ChatState, services: Services) -> None:
         return
     from assistant.answer.compose import answer_question
 
-    about_patient = is_patient_message(message, state)
-    patient_text = _joined(state.patient_text, message) if about_patient else state.patient_text
-    answer = answer_question(message, conversation=state.conversation, patient_text=patient_text,
-                             services=services)
+    try:
+        about_patient = is_patient_message(message, state)
+        patient_text = _joined(state.patient_text, message) if about_patient else state.patient_text
+        answer = answer_question(message, conversation=state.conversation, patient_text=patient_text,
+                                 services=services)
+    except Exception as exc:  # the page must survive a bug; the log gets where, never the patient text
+        where = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("answering failed with %s:\n%s", type(exc).__name__, where)
+        state.turns.append(ChatTurn(message=_preview(message), notice=(
+            f"This message could not be answered because of an internal error ({type(exc).__name__}). "
+            "The patient facts are unchanged. Please rephrase, or report the problem.")))
+        return
     state.conversation = state.conversation.with_answer(
         answer, services.vocabulary, patient_text=message if about_patient else None
     )
@@ -60,21 +74,31 @@ def submit(message: str, state: ChatState, services: Services) -> None:
 def is_patient_message(message: str, state: ChatState) -> bool:
     """Does this message describe the patient (and so add to the facts), or only ask about the sources?
 
-    A case description always counts. Once a patient is known, a short statement that states facts
-    ("now CrCl 25", "she also had daratumumab") adds to them; a question does not, so "what about
-    triple-class refractory patients?" never makes this patient triple-class refractory.
+    Yes for a case description ("62F, VRd -> ASCT -> R maint, PD on R"), for a first question about
+    one patient ("relapsed after VRd + ASCT, what next?"), and, once a patient is known, for a statement
+    of new facts ("now CrCl 25", "she also had daratumumab"). No for a question about patients in
+    general ("what about triple-class refractory patients?") or a question that merely names a regimen
+    ("and for DKd?", "would DKd suit her?"): the fact extractor reads every regimen in patient text as
+    treatment received, so such a question must never reach the patient's facts.
     """
-    from assistant.answer.classify import looks_like_case, out_of_scope_reason
+    from assistant.answer.classify import classify_turn, looks_like_case
+    from assistant.rules import extract_facts
 
-    if out_of_scope_reason(message):
+    if _GENERAL_POPULATION.search(message):
         return False
     if looks_like_case(message):
         return True
-    if not state.has_patient or _QUESTION.search(message):
-        return False
-    from assistant.rules import extract_facts
-
-    return bool(extract_facts(message).facts)
+    kind = classify_turn(message, has_patient=state.has_patient, has_history=bool(state.turns)).kind
+    if kind == "patient" and not state.has_patient:
+        return True
+    facts = extract_facts(message).facts
+    fields = {f.field for f in facts} - {"scope"}
+    if kind == "patient" and fields and not _QUESTION.search(message):
+        return True
+    # A terse case ("62F IgA. VRd x4 -> auto SCT -> R maint. PD on R. Next line?") may not read as a case
+    # to the turn classifier; facts that only one patient's description carries give it away.
+    signals = (fields & _ONE_PATIENT_FACTS) | ({f.rule for f in facts} & _ONE_PATIENT_RULES)
+    return kind != "out_of_scope" and len(signals) >= 2
 
 
 def refresh_decision(state: ChatState, services: Services) -> None:

@@ -7,9 +7,11 @@ traceback. Nothing in here may hold patient data: these objects are shared by ev
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -38,8 +40,35 @@ def _corpus(corpus_dir: str) -> Corpus:
 def _services(_settings: Settings, settings_key: str) -> Services:
     from assistant.answer.services import Services
 
-    # The index was checked (and built if needed) just before, with visible progress.
-    return Services.load(_settings, build_index=False, warm=True)
+    # The index was checked (and built if needed) just before, with visible progress. Embedding every
+    # corpus sentence up front takes minutes on a laptop CPU, so it runs in the background: the page is
+    # usable at once, early questions embed what they need themselves (the cache is a plain dict, and
+    # at worst a sentence is embedded twice), and later questions find everything ready.
+    services = Services.load(_settings, build_index=False, warm=False)
+    _warm_in_background(services.bank)
+    return services
+
+
+def _warm_in_background(bank: Any, batch: int = 64) -> None:
+    """Embed every corpus sentence on a background thread that stops cleanly when the process exits
+    (a thread killed inside torch at interpreter exit aborts the process)."""
+    stop = threading.Event()
+
+    def warm() -> None:
+        units = [u for chunk in bank.chunks.values() for u in bank.units(chunk)]
+        for start in range(0, len(units), batch):
+            if stop.is_set():
+                return
+            bank.vectors(units[start:start + batch])
+
+    thread = threading.Thread(target=warm, name="rrmm-warm-sentences", daemon=True)
+    thread.start()
+
+    def finish() -> None:
+        stop.set()
+        thread.join(timeout=60)
+
+    atexit.register(finish)
 
 
 # Settings (as JSON) whose index this process has already checked: later runs skip the check. Shared by

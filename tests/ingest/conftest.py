@@ -37,7 +37,9 @@ def write_corpus(target: Path, docs: dict[str, str]) -> Path:
             text = docs[entry["id"]]
             (target / entry["file"]).write_text(text, encoding="utf-8")
             entries.append({**entry, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()})
-    (target / "metadata.yaml").write_text(yaml.safe_dump({"documents": entries}, allow_unicode=True), encoding="utf-8")
+    (target / "metadata.yaml").write_text(
+        yaml.safe_dump({"documents": entries}, allow_unicode=True), encoding="utf-8"
+    )
     return target
 
 

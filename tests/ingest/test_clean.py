@@ -28,8 +28,12 @@ def clean(text: str) -> str:
         pytest.param("ENDEAVOR¹⁷ (HR 0.61)", "ENDEAVOR (HR 0.61)", id="superscript-mark"),
         pytest.param("trial,^{17,18} showed", "trial, showed", id="latex-superscript-mark"),
         pytest.param("at extramedullary sites.1 For", "at extramedullary sites. For", id="mark-after-period"),
-        pytest.param("carfilzomib (KRd)12, ixazomib14, and", "carfilzomib (KRd), ixazomib, and", id="glued-marks"),
-        pytest.param("HR 0.61 and 18.7 months, 56 mg/m2", "HR 0.61 and 18.7 months, 56 mg/m2", id="numbers-kept"),
+        pytest.param(
+            "carfilzomib (KRd)12, ixazomib14, and", "carfilzomib (KRd), ixazomib, and", id="glued-marks"
+        ),
+        pytest.param(
+            "HR 0.61 and 18.7 months, 56 mg/m2", "HR 0.61 and 18.7 months, 56 mg/m2", id="numbers-kept"
+        ),
         pytest.param("anti-CD38 and PFS2 and XPO1", "anti-CD38 and PFS2 and XPO1", id="identifiers-kept"),
         pytest.param("($p=0\\cdot008$)", "(p=0.008)", id="latex-decimal"),
         pytest.param("insuf\ufffdcient", "insufficient", id="lost-fi-ligature"),
@@ -40,7 +44,9 @@ def test_normalise_examples(raw: str, expected: str) -> None:
 
 
 def test_normalise_keeps_source_line_of_every_character() -> None:
-    mapped = MappedText.join([MappedText.from_line("dexa-", 10), MappedText.from_line("methasone works.", 12)], "\n")
+    mapped = MappedText.join(
+        [MappedText.from_line("dexa-", 10), MappedText.from_line("methasone works.", 12)], "\n"
+    )
     out = normalise(mapped, Lexicon.of_lines(["dexamethasone"]))
     assert out.text == "dexamethasone works."
     assert out.line_range(0, 4) == (10, 10)
@@ -58,13 +64,24 @@ def test_noise_lines_imwg_affiliations_furniture_and_references(corpus) -> None:
 
 def test_chunks_contain_no_affiliation_or_boilerplate(chunks: list[Chunk]) -> None:
     text = "\n".join(c.text for c in chunks)
-    for noise in ("(Prof ", " MD)", "Department of Hematology", "reports honoraria", "N Engl J Med",
-                  "bloodresearch.or.kr", "Blood Res 2020", "Lancet Oncol 2021; 22", "Correspondence to"):
+    for noise in (
+        "(Prof ",
+        " MD)",
+        "Department of Hematology",
+        "reports honoraria",
+        "N Engl J Med",
+        "bloodresearch.or.kr",
+        "Blood Res 2020",
+        "Lancet Oncol 2021; 22",
+        "Correspondence to",
+    ):
         assert noise not in text
 
 
 def test_chunks_join_sentence_split_by_affiliation_block(chunks: list[Chunk]) -> None:
-    joined = "A second consideration that will be increasingly important is whether the disease is progressing"
+    joined = (
+        "A second consideration that will be increasingly important is whether the disease is progressing"
+    )
     assert any(joined in c.text for c in chunks if c.doc_id == "imwg-2021")
 
 

@@ -34,7 +34,9 @@ def test_coverage_evidence_quotes_survive_cleaning(chunks: list[Chunk]) -> None:
         by_doc.setdefault(chunk.doc_id, []).append(chunk)
     quotes = [
         evidence
-        for line in (PROJECT_ROOT / "evals" / "data" / "qa_dev.jsonl").read_text(encoding="utf-8").splitlines()
+        for line in (PROJECT_ROOT / "evals" / "data" / "qa_dev.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()
         if line.strip()
         for evidence in json.loads(line).get("evidence", [])
     ]

@@ -23,8 +23,13 @@ def test_build_index_full_corpus_report(built_index: Settings, embedder: Embedde
     chunks = index.all_chunks()
     assert len(chunks) == index.count() > 150
     assert {c.kind for c in chunks} == {"text", "table", "caption"}
-    assert {c.doc_id for c in chunks} == {"imwg-2021", "korean-2020", "barila-2025", "len-frontline-review",
-                                          "belgian-review"}
+    assert {c.doc_id for c in chunks} == {
+        "imwg-2021",
+        "korean-2020",
+        "barila-2025",
+        "len-frontline-review",
+        "belgian-review",
+    }
 
 
 def test_build_index_second_run_skips_with_same_ids(built_index: Settings, embedder: Embedder) -> None:
@@ -55,7 +60,9 @@ def test_build_index_changed_document_replaces_its_chunks(
     first = build_index(small_settings, progress=False)
     old_ids = {c.id for c in open_index(small_settings, embedder).all_chunks()}
     doc = Path(small_settings.corpus_dir) / f"{SMALL_DOC}.txt"
-    text = doc.read_text(encoding="utf-8").replace("Major progress has been achieved", "Great progress was made")
+    text = doc.read_text(encoding="utf-8").replace(
+        "Major progress has been achieved", "Great progress was made"
+    )
     rewrite_corpus(Path(small_settings.corpus_dir), {SMALL_DOC: text})
     second = build_index(small_settings, progress=False)
     chunks = open_index(small_settings, embedder).all_chunks()
@@ -77,7 +84,7 @@ def test_open_index_other_model_refused(small_settings: Settings, embedder: Embe
     build_index(small_settings, progress=False)
     index = open_for_writing(small_settings, embedder)
     index.set_metadata({**index.metadata, "embedding_model": "some-other-model", "embedding_dimension": 768})
-    with pytest.raises(IndexIncompatible, match="some-other-model.*768.*all-MiniLM-L6-v2.*384"):
+    with pytest.raises(IndexIncompatible, match=r"some-other-model.*768.*all-MiniLM-L6-v2.*384"):
         open_index(small_settings, embedder)
 
 
@@ -97,14 +104,16 @@ def no_default_embedding_function(monkeypatch: pytest.MonkeyPatch) -> None:
     import chromadb.api.types
     import chromadb.utils.embedding_functions as embedding_functions
 
-    def refuse(self, *args, **kwargs):
-        raise AssertionError("Chroma's DefaultEmbeddingFunction was constructed or called")
+    def refuse_init(self, *args, **kwargs):
+        raise AssertionError("Chroma's default embedding function was constructed")
+
+    def refuse_call(self, input):
+        raise AssertionError("Chroma's default embedding function was called")
 
     for cls in {chromadb.api.types.DefaultEmbeddingFunction, embedding_functions.DefaultEmbeddingFunction}:
-        monkeypatch.setattr(cls, "__init__", refuse)
-        monkeypatch.setattr(cls, "__call__", refuse)
-    onnx = embedding_functions.ONNXMiniLM_L6_V2
-    monkeypatch.setattr(onnx, "__init__", refuse)
+        monkeypatch.setattr(cls, "__init__", refuse_init)
+        monkeypatch.setattr(cls, "__call__", refuse_call)
+    monkeypatch.setattr(embedding_functions.ONNXMiniLM_L6_V2, "__init__", refuse_init)
 
 
 def test_ingest_and_embedding_never_touch_network(
