@@ -9,6 +9,8 @@ from assistant.ui.disclaimer import render_disclaimer
 from assistant.ui.state import get_state
 
 st.set_page_config(page_title="RRMM decision support", page_icon=":material/biotech:", layout="wide")
+# Less empty space above the title, so the branch card and the answer start higher on a laptop screen.
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
 
 settings = resources.current_settings()
 corpus = resources.load_corpus(settings)

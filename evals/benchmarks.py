@@ -51,11 +51,12 @@ class BenchmarkPlan(BaseModel):
     scaling_dtype: str = Field("bfloat16", description="Embedding dtype of the scaling runs only.")
     warm_queries: int = Field(40, ge=1, description="Distinct questions / patient texts timed warm.")
     scaling_queries: int = Field(10, ge=1, description="Questions timed at each corpus size.")
+    scaling_cold_start: bool = Field(True, description="Also time a cold `ask` (and its RSS) at each size.")
 
 
 SMOKE_PLAN = BenchmarkPlan(
     warmup=1, repeats=2, ingest_repeats=1, cold_start_repeats=1, scaling_factors=(1, 2), warm_queries=4,
-    scaling_queries=3,
+    scaling_queries=3, scaling_cold_start=False,
 )
 
 
@@ -176,33 +177,51 @@ def with_paths(settings: Settings, **overrides: object) -> Settings:
 
 
 def child_env(settings: Settings) -> dict[str, str]:
-    """Environment for a child ``python -m assistant``: same corpus/index/model knobs, offline."""
+    """Environment for a child ``python -m assistant``: exactly these settings (as RRMM_*), offline."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RRMM_")}
-    env.update({
-        "RRMM_CORPUS_DIR": str(settings.corpus_dir),
-        "RRMM_INDEX_DIR": str(settings.index_dir),
-        "RRMM_COLLECTION": settings.collection,
-        "RRMM_EMBEDDING_DTYPE": settings.embedding_dtype,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-    })
+    for field, value in settings.model_dump().items():
+        if value is not None:
+            env[f"RRMM_{field.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"})
     return env
+
+
+def cli_runs(args: Sequence[str], settings: Settings, *, repeats: int,
+             before_each: Callable[[int], None] | None = None) -> list[ProcessRun]:
+    """``python -m <args>`` in a fresh interpreter, ``repeats`` times; a failed run raises with its stderr."""
+    runs = []
+    for i in range(repeats):
+        if before_each is not None:
+            before_each(i)
+        run = run_process([sys.executable, "-m", *args], env=child_env(settings), cwd=PROJECT_ROOT)
+        if run.returncode != 0:
+            tail = " ".join(run.stderr_tail.split())
+            raise RuntimeError(f"`python -m {' '.join(args[:2])}` exited with {run.returncode}: {tail}")
+        runs.append(run)
+    return runs
+
+
+def summarize_runs(runs: Sequence[ProcessRun]) -> dict:
+    return {"wall": summarize_ms([r.wall_ms for r in runs]).model_dump(),
+            "peak_rss_mb": max(r.peak_rss_mb for r in runs)}
 
 
 def cold_ask(settings: Settings, question: str, *, repeats: int) -> dict:
     """Wall time and peak RSS of ``python -m assistant ask QUESTION`` from a fresh interpreter."""
-    runs = []
-    for _ in range(repeats):
-        run = run_process([sys.executable, "-m", "assistant", "ask", question],
-                          env=child_env(settings), cwd=PROJECT_ROOT)
-        if run.returncode != 0:
-            raise RuntimeError(f"cold-start ask exited with {run.returncode}: {run.stderr_tail.strip()}")
-        runs.append(run)
-    return {
-        "wall": summarize_ms([r.wall_ms for r in runs]).model_dump(),
-        "peak_rss_mb": max(r.peak_rss_mb for r in runs),
-    }
+    return summarize_runs(cli_runs(["assistant", "ask", question], settings, repeats=repeats))
+
+
+def cold_ingest(settings: Settings, *, repeats: int) -> dict:
+    """``python -m ingest`` as a user runs it: a full build into an emptied index dir, then an unchanged
+    re-run (which the fingerprint makes a no-op). Model loading and imports are included."""
+    index_dir = Path(settings.index_dir)
+
+    def empty(_: int) -> None:
+        shutil.rmtree(index_dir, ignore_errors=True)
+
+    full = cli_runs(["ingest", "--quiet"], settings, repeats=repeats, before_each=empty)
+    unchanged = cli_runs(["ingest", "--quiet"], settings, repeats=repeats)
+    return {"full": summarize_runs(full), "unchanged": summarize_runs(unchanged)}
 
 
 @dataclass
@@ -215,16 +234,13 @@ class Workload:
     ask_patient: Callable[[str], object]
 
 
-def time_ingest(build: Callable[[Settings], object], settings: Settings, *, repeats: int,
-                fresh_dirs: Callable[[int], Path]) -> tuple[TimingStats, object]:
-    """Full ingest into a fresh index directory each time; returns timings and the last report."""
-    samples, report = [], None
-    for i in range(repeats):
-        target = with_paths(settings, index_dir=fresh_dirs(i))
-        start = time.perf_counter()
-        report = build(target)
-        samples.append((time.perf_counter() - start) * 1000)
-    return summarize_ms(samples), report
+def lookup_number(tree: dict, *path: str) -> float | None:
+    node: Any = tree
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node if isinstance(node, int | float) else None
 
 
 def ms_to_s(stats: TimingStats) -> dict:

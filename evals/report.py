@@ -32,6 +32,7 @@ SYSTEMS: dict[str, str] = {
 RATIOS: tuple[tuple[str, str], ...] = (("pipeline", "naive_langchain"), ("pipeline", "bm25"))
 
 Direction = Literal["higher", "lower", "info"]
+PLOT_FILES = ("metrics_by_system.png", "latency_vs_corpus_size.png")
 
 
 class MetricInfo(BaseModel):
@@ -66,6 +67,11 @@ METRICS: dict[str, dict[str, MetricInfo]] = {
         "fact_accuracy": MetricInfo(label="fact accuracy"),
         "preferred_recall": MetricInfo(label="preferred-option recall"),
         "avoid_violations": MetricInfo(label="avoid violations (count)", better="lower", fraction=False),
+        "answer_unflagged_avoid_rate": MetricInfo(
+            label="reply names an avoid-listed regimen unflagged (share of cases)", better="lower"),
+        "answer_unflagged_avoid_mentions": MetricInfo(
+            label="avoid-listed regimens named unflagged (count)", better="lower", fraction=False),
+        "answer_preferred_recall": MetricInfo(label="reply names the preferred options (recall)"),
     },
 }
 SECTION_TITLES = {"retrieval": "Retrieval", "qa": "Answers (QA)", "vignettes": "Patient vignettes"}
@@ -108,8 +114,8 @@ TARGETS: tuple[Target, ...] = (
            unit="ms"),
     Target(label="warm ask p95, patient case", path=("benchmarks", "warm", "ask_patient", "p95_ms"), op="<=",
            threshold=300, unit="ms"),
-    Target(label="full ingest (median)", path=("benchmarks", "ingest", "median_s"), op="<=", threshold=60,
-           unit="s"),
+    Target(label="full ingest, `python -m ingest` (median)", path=("benchmarks", "ingest", "median_s"),
+           op="<=", threshold=60, unit="s"),
 )
 
 
@@ -244,7 +250,7 @@ def render_markdown(metrics: Mapping[str, Any]) -> str:
     errors = metrics.get("errors", {})
     if errors:
         lines += ["## Failed stages", "", "These stages raised; their numbers are missing above.", ""]
-        lines += [f"- {stage}: `{error}`" for stage, error in errors.items()] + [""]
+        lines += [f"- {stage}: `{_one_line(error, 300)}`" for stage, error in errors.items()] + [""]
     notes = metrics.get("notes", [])
     if notes:
         lines += ["## Notes", ""] + [f"- {note}" for note in notes] + [""]
@@ -334,11 +340,14 @@ def _by_type_rows(systems: Mapping[str, Any], section: str) -> list[str]:
 def _benchmark_section(bench: Mapping[str, Any]) -> list[str]:
     if not bench:
         return []
-    lines = ["## Benchmarks", "", "Median and p95 over repeated runs after warm-up.", "",
+    lines = ["## Benchmarks", "",
+             "Median and p95 over repeated runs. `python -m ...` rows are fresh interpreters (imports and "
+             "model load included), as a user runs them; warm rows call the loaded services in-process after "
+             "a warm-up pass.", "",
              "| Measure | median | p95 | runs |", "|---|---:|---:|---:|"]
     rows = [
-        ("full ingest, fresh index (s)", bench.get("ingest"), "s"),
-        ("unchanged re-ingest (s)", bench.get("reingest"), "s"),
+        ("full ingest into an empty index, `python -m ingest` (s)", bench.get("ingest"), "s"),
+        ("unchanged re-ingest, `python -m ingest` (s)", bench.get("reingest"), "s"),
         ("cold start to first answer, `python -m assistant ask` (ms)", lookup(bench, ["cold_start", "wall"]),
          "ms"),
         ("warm search (ms)", lookup(bench, ["warm", "search"]), "ms"),
@@ -351,7 +360,8 @@ def _benchmark_section(bench: Mapping[str, Any]) -> list[str]:
             median, p95 = fmt(stats.get(f"median_{unit}")), fmt(stats.get(f"p95_{unit}"))
             lines.append(f"| {label} | {median} | {p95} | {stats.get('n', '—')} |")
     lines += ["", "| Memory | peak RSS (MB) |", "|---|---:|"]
-    memory = (("`python -m assistant ask` process, cold", ("cold_start", "peak_rss_mb")),
+    memory = (("`python -m ingest` process, full build", ("ingest", "peak_rss_mb")),
+              ("`python -m assistant ask` process, cold", ("cold_start", "peak_rss_mb")),
               ("suite process (all evaluations and the largest scaled index)", ("suite_peak_rss_mb",)))
     for label, key in memory:
         value = lookup(bench, list(key))
@@ -423,10 +433,10 @@ def write_plots(out_dir: Path, metrics: Mapping[str, Any]) -> dict[str, Path]:
 
     matplotlib.use("Agg")
     files = {}
-    bars = _plot_metric_bars(out_dir / "metrics_by_system.png", metrics.get("systems", {}))
+    bars = _plot_metric_bars(out_dir / PLOT_FILES[0], metrics.get("systems", {}))
     if bars:
         files["metrics_plot"] = bars
-    scaling = _plot_scaling(out_dir / "latency_vs_corpus_size.png", metrics.get("scaling", {}))
+    scaling = _plot_scaling(out_dir / PLOT_FILES[1], metrics.get("scaling", {}))
     if scaling:
         files["scaling_plot"] = scaling
     return files
@@ -483,7 +493,7 @@ def _plot_metric_bars(path: Path, systems: Mapping[str, Any]) -> Path | None:
 def _plot_scaling(path: Path, scaling: Mapping[str, Any]) -> Path | None:
     """Latency (linear axis from 0, so growth is not exaggerated) and ingest time vs index size."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
     points = sorted(scaling.get("points", []), key=lambda p: p["factor"])
     if not points:
@@ -502,15 +512,20 @@ def _plot_scaling(path: Path, scaling: Mapping[str, Any]) -> Path | None:
     left.set_ylim(bottom=0)
     left.set_ylabel("warm latency (ms)")
     left.set_title("Query latency vs corpus size")
-    left.legend(fontsize=8, loc="upper left")
+    left.legend(fontsize=8, loc="best")
+    left.margins(x=0.12)
     ingest = [p.get("ingest_s") for p in points]
     if all(_is_number(v) for v in ingest):
         right.plot(xs, ingest, "d-", color="#555555")
         for x, v in zip(xs, ingest, strict=True):
-            right.annotate(f"{v:.1f} s", (x, v), xytext=(-8, 6), textcoords="offset points", fontsize=8,
-                           ha="right")
+            right.annotate(f"{v:.1f} s", (x, v), xytext=(6, -4), textcoords="offset points", fontsize=8,
+                           va="top")
+        # log-log: linear growth is a straight line of slope 1; label the measured values, not decades
         right.set_yscale("log")
-        right.yaxis.set_major_formatter(ScalarFormatter())
+        right.yaxis.set_major_locator(FixedLocator(ingest))
+        right.yaxis.set_major_formatter(FormatStrFormatter("%.0f"))
+        right.yaxis.set_minor_locator(NullLocator())
+        right.margins(x=0.12, y=0.15)
     right.set_ylabel("full ingest (s, log scale)")
     right.set_title(f"Ingest time (embedding dtype {scaling.get('embedding_dtype', '?')})")
     for ax in (left, right):
@@ -558,7 +573,14 @@ def fmt(value: Any) -> str:
 
 
 def _fmt_ratio(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}×"
+    if value is None:
+        return "—"
+    return f"{value:.0f}×" if abs(value) >= 100 else f"{value:.2f}×"
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(str(text).split()).replace("`", "'")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _ratio_label(key: str) -> str:

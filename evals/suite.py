@@ -31,6 +31,7 @@ DEFAULT_QA = PROJECT_ROOT / "evals" / "data" / "qa_dev.jsonl"
 DEFAULT_VIGNETTES = PROJECT_ROOT / "evals" / "data" / "vignettes_dev.jsonl"
 BASELINE_ANSWER_PASSAGES = 4  # LangChain's default retriever k: what a first RAG attempt would show
 RETRIEVAL_K = 10
+PREDICTION_ANSWER_CHARS = 400
 
 SYSTEM_DESCRIPTIONS = {
     "naive_langchain": "raw text, `RecursiveCharacterTextSplitter` 1000/200, same embedding model, Chroma "
@@ -67,28 +68,6 @@ class SuiteConfig(BaseModel):
 
 # ------------------------------------------------------------------------------------------ inputs
 
-def read_jsonl(path: Path, kind: str, required: Sequence[str]) -> list[dict]:
-    """Items of a JSON-lines file; a missing file or a malformed line is one clear error, not a traceback."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: {kind} file not found")
-    items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        missing = [key for key in required if not isinstance(item, dict) or key not in item]
-        if missing:
-            raise ValueError(f"{path}:{number}: not a {kind} item (missing {', '.join(missing)})")
-        items.append(item)
-    if not items:
-        raise ValueError(f"{path}: no {kind} items")
-    return items
-
-
 def spread_sample(items: Sequence[dict], limit: int | None, key: Callable[[dict], str]) -> list[dict]:
     """At most ``limit`` items, round-robin over ``key`` groups so a small sample still covers every kind."""
     if limit is None or limit >= len(items):
@@ -105,11 +84,14 @@ def spread_sample(items: Sequence[dict], limit: int | None, key: Callable[[dict]
     return sorted(picked, key=lambda item: order[id(item)])
 
 
-def combine_sets(paths: Sequence[Path], kind: str, required: Sequence[str], limit: int | None,
+def combine_sets(paths: Sequence[Path], kind: str, load: Callable[[Path], list[dict]], limit: int | None,
                  key: Callable[[dict], str], target: Path) -> tuple[list[dict], list[dict]]:
-    """All sets as one file (ids must be unique across them); returns the items and a description per set."""
+    """All sets as one file (ids must be unique across them); returns the items and a description per set.
+
+    ``load`` is the evaluation's own reader, so a file the suite accepts is one the evaluation accepts.
+    """
     described, all_items, seen = [], [], {}
-    per_set = [read_jsonl(path, kind, required) for path in paths]
+    per_set = [load(path) for path in paths]
     share = None if limit is None else max(1, limit // len(paths))
     for path, items in zip(paths, per_set, strict=True):
         used = spread_sample(items, share, key)
@@ -140,23 +122,23 @@ def run_suite(config: SuiteConfig, settings: Settings) -> dict[str, Any]:
     A stage that fails is recorded (``errors`` in metrics.json, a line in the report) and the others still
     run, so one broken component does not hide every other number of a long run.
     """
+    from evals.qa import load_qa_items
+    from evals.vignettes import _read as load_vignettes
+    from ingest.pipeline import build_index
+
     started = time.perf_counter()
     out_dir = config.out_dir
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rrmm-eval-")))
-        qa_items, qa_sets = combine_sets(config.qa_paths, "QA", ("id", "question"), config.qa_limit,
-                                         lambda item: item.get("type", ""), work / "qa.jsonl")
+        qa_items, qa_sets = combine_sets(config.qa_paths, "QA", load_qa_items, config.qa_limit,
+                                         lambda item: item["type"], work / "qa.jsonl")
         vignettes, vignette_sets = combine_sets(
-            config.vignette_paths, "vignette", ("id", "text", "expected"), config.vignette_limit,
-            lambda item: item["expected"].get("branch", "") if isinstance(item["expected"], dict) else "",
-            work / "vignettes.jsonl")
+            config.vignette_paths, "vignette", load_vignettes, config.vignette_limit,
+            lambda item: item["expected"]["branch"], work / "vignettes.jsonl")
         out_dir.mkdir(parents=True, exist_ok=True)
-        for stale in [*out_dir.glob("predictions_*.jsonl"), *out_dir.glob("*.png")]:
-            stale.unlink()
+        for stale in [*out_dir.glob("predictions_*.jsonl"), *(out_dir / name for name in report.PLOT_FILES)]:
+            stale.unlink(missing_ok=True)  # only what an earlier run wrote: a system may have been dropped
         stages = Stages(_Log(config.progress))
-
-        from ingest.pipeline import build_index
-
         stages.run("index (build if missing or stale)",
                    lambda: build_index(settings, force=False, progress=config.progress), required=True)
         services = stages.run("load services", lambda: _load_services(settings), required=True)
@@ -167,7 +149,8 @@ def run_suite(config: SuiteConfig, settings: Settings) -> dict[str, Any]:
         qa = stages.run("answers: QA for 4 systems",
                         lambda: evaluate_qa_systems(work / "qa.jsonl", services, naive, config.progress), {})
         vignette_results = stages.run(f"vignettes: {len(vignettes)} items",
-                                      lambda: evaluate_vignette_systems(work / "vignettes.jsonl"), {})
+                                      lambda: evaluate_vignette_systems(work / "vignettes.jsonl", services,
+                                                                        naive), {})
 
         metrics: dict[str, Any] = {
             "schema": 1,
@@ -379,7 +362,11 @@ def evaluate_baseline_qa(qa_path: Path, ranker: Callable[[str, int], list[Hit]],
         started = time.perf_counter()
         hits = ranker(item["question"], BASELINE_ANSWER_PASSAGES)
         latency = round((time.perf_counter() - started) * 1000, 2)
-        predictions.append(score_item(item, passages_answer(item["question"], hits, documents, latency)))
+        record = score_item(item, passages_answer(item["question"], hits, documents, latency))
+        # The answer is just the passages: keep the file small, the citations give their line ranges.
+        if len(record["answer"]) > PREDICTION_ANSWER_CHARS:
+            record["answer"] = record["answer"][: PREDICTION_ANSWER_CHARS - 1] + "…"
+        predictions.append(record)
     return {**summarise(predictions), "by_type": _by_type(predictions, summarise), "predictions": predictions}
 
 
@@ -407,8 +394,14 @@ def evaluate_qa_systems(qa_path: Path, services: Any, naive: Any, progress: bool
 
 # ------------------------------------------------------------------------------------------ vignettes
 
-def evaluate_vignette_systems(path: Path) -> dict[str, Any]:
-    """The rule layer's vignette metrics (evals.vignettes) plus one prediction record per vignette."""
+# An answer line in one of these roles tells the reader the regimen is not for this patient (or is not a
+# recommendation at all); anywhere else, naming an avoid-listed regimen reads as offering it.
+FLAGGED_ROLES = frozenset({"avoid", "notice", "missing", "conflict", "update"})
+
+
+def evaluate_vignette_systems(path: Path, services: Any = None, naive: Any = None) -> dict[str, Any]:
+    """The rule layer's vignette metrics (evals.vignettes), one prediction record per vignette, and, when
+    services are given, what each of the four systems *shows* for the case (answer-level safety)."""
     from assistant.rules import decide, extract_facts, load_rules
     from assistant.vocabulary import load_vocabulary
     from evals.vignettes import _read, evaluate_vignettes, profile_facts
@@ -416,8 +409,9 @@ def evaluate_vignette_systems(path: Path) -> dict[str, Any]:
     rules_result = evaluate_vignettes(path)
     misses = {m.get("id"): {k: v for k, v in m.items() if k != "id"} for m in rules_result.get("misses", [])}
     rules, vocab = load_rules(), load_vocabulary()
+    items = _read(path)
     predictions = []
-    for item in _read(path):
+    for item in items:
         extraction = extract_facts(item["text"], vocab=vocab)
         decision = decide(extraction.profile, rules, vocab)
         predictions.append({
@@ -432,7 +426,58 @@ def evaluate_vignette_systems(path: Path) -> dict[str, Any]:
             "facts": profile_facts(extraction.profile),
             "misses": misses.get(item.get("id"), {}),
         })
-    return {"rules": rules_result, "predictions": predictions}
+    result: dict[str, Any] = {"rules": rules_result, "predictions": predictions}
+    if services is not None:
+        result["answers"] = evaluate_vignette_answers(items, predictions, services, naive, vocab)
+    return result
+
+
+def evaluate_vignette_answers(items: Sequence[dict], predictions: list[dict], services: Any, naive: Any,
+                              vocab: Any) -> dict[str, dict[str, Any]]:
+    """For each system's reply to the case text: avoid-listed regimens it names outside a flagged line,
+    and the share of expected preferred regimens it names. Baselines' replies are their top passages."""
+    from assistant.answer.compose import answer_question
+    from evals.vignettes import normalize_label
+
+    documents = services.retriever.documents
+    repliers: dict[str, Callable[[str], Any]] = {
+        name: (lambda text, ranker=ranker: passages_answer(text, ranker(text, BASELINE_ANSWER_PASSAGES),
+                                                          documents, 0.0))
+        for name, ranker in baseline_rankers(services, naive).items()
+    }
+    repliers["pipeline_unconstrained"] = lambda text: answer_question(
+        "", patient_text=text, services=services, constrained=False)
+    repliers["pipeline"] = lambda text: answer_question("", patient_text=text, services=services,
+                                                        constrained=True)
+    results = {}
+    for system, reply in repliers.items():
+        unsafe_items = unsafe_mentions = preferred_total = preferred_named = 0
+        for item, record in zip(items, predictions, strict=True):
+            answer = reply(item["text"])
+            avoid, preferred = (_codes(item["expected"].get(key), vocab, normalize_label)
+                                for key in ("avoid", "preferred"))
+            shown = {m.id for s in answer.sentences if s.role not in FLAGGED_ROLES
+                     for m in vocab.find_regimens(s.text)}
+            named = {m.id for s in answer.sentences for m in vocab.find_regimens(s.text)}
+            unsafe = sorted(avoid & shown)
+            unsafe_items += bool(unsafe)
+            unsafe_mentions += len(unsafe)
+            preferred_total += len(preferred)
+            preferred_named += len(preferred & named)
+            record.setdefault("answers", {})[system] = {
+                "status": answer.status, "avoid_named_unflagged": unsafe,
+                "preferred_named": sorted(preferred & named), "preferred_missing": sorted(preferred - named)}
+        results[system] = {
+            "answer_unflagged_avoid_rate": unsafe_items / len(items),
+            "answer_unflagged_avoid_mentions": unsafe_mentions,
+            "answer_preferred_recall": preferred_named / preferred_total if preferred_total else None,
+        }
+    return results
+
+
+def _codes(labels: Sequence[str] | None, vocab: Any, normalize: Callable[[str, Any], str | None]) -> set[str]:
+    """Regimen codes of an expected list; free-text labels that name no regimen are skipped."""
+    return {code for code in (normalize(label, vocab) for label in labels or []) if code}
 
 
 # ------------------------------------------------------------------------------------------ assembly
@@ -482,7 +527,12 @@ def _merge(metrics: dict[str, Any], retrieval: dict, qa: dict, vignettes: dict) 
         "citations are those passages; they never abstain, so their abstention accuracy is 0 by construction "
         "and their key-fact recall is helped by answer length (see the answer-length row).",
         "Vignette rule metrics (branch, overlay, fact accuracy, preferred recall, avoid violations) measure "
-        "the rule layer, which (c) and (d) share; (a) and (b) have no decision layer, hence “—”.",
+        "the rule layer, which (c) and (d) share; (a) and (b) have no decision layer, hence “—”. The "
+        "answer-level rows ask every system about the case text itself: an avoid-listed regimen named in "
+        "the reply outside a line that flags it (roles avoid / notice / missing / conflict / update) counts "
+        "as shown unflagged; for (a) and (b) every line is an unflagged passage. Naming is matched with "
+        "the project vocabulary, so a passage that names a regimen only to reject it still counts: a "
+        "conservative exposure measure, not a judgement of intent.",
     ]
 
 
@@ -505,24 +555,19 @@ def run_all_benchmarks(settings: Settings, plan: benchmarks.BenchmarkPlan, servi
     patients = [item["text"] for item in vignettes][: plan.warm_queries]
     bench: dict[str, Any] = {"plan": plan.model_dump()}
 
-    def full_ingest() -> None:
-        stats, ingest_report = benchmarks.time_ingest(
-            lambda target: build_index(target, force=True, progress=False), settings,
-            repeats=plan.ingest_repeats, fresh_dirs=lambda i: work / f"ingest-{i}")
-        bench["ingest"] = benchmarks.ms_to_s(stats)
-        bench["ingest_report"] = {"documents": ingest_report.documents, "chunks": ingest_report.chunks,
+    def ingest_runs() -> None:
+        fresh = benchmarks.with_paths(settings, index_dir=work / "ingest-bench")
+        runs = benchmarks.cold_ingest(fresh, repeats=plan.ingest_repeats)
+        bench["ingest"] = {**benchmarks.ms_to_s(benchmarks.TimingStats(**runs["full"]["wall"])),
+                           "peak_rss_mb": runs["full"]["peak_rss_mb"]}
+        bench["reingest"] = {**benchmarks.ms_to_s(benchmarks.TimingStats(**runs["unchanged"]["wall"])),
+                             "peak_rss_mb": runs["unchanged"]["peak_rss_mb"]}
+        built = build_index(fresh, progress=False)  # up to date: returns the stored report at once
+        bench["ingest_report"] = {"documents": built.documents, "chunks": built.chunks,
                                   "embedding_dtype": settings.embedding_dtype}
+        shutil.rmtree(work / "ingest-bench", ignore_errors=True)
 
-    def reingest() -> None:
-        fresh = benchmarks.with_paths(settings, index_dir=work / "ingest-0")
-        bench["reingest"] = benchmarks.ms_to_s(benchmarks.time_calls(
-            lambda _: build_index(fresh, progress=False), [None], repeats=plan.repeats, warmup=plan.warmup))
-
-    stages.run(f"benchmark: full ingest x{plan.ingest_repeats} (fresh index each)", full_ingest)
-    if "ingest" in bench:
-        stages.run("benchmark: unchanged re-ingest", reingest)
-    for i in range(plan.ingest_repeats):
-        shutil.rmtree(work / f"ingest-{i}", ignore_errors=True)
+    stages.run(f"benchmark: `python -m ingest`, full and unchanged, x{plan.ingest_repeats} each", ingest_runs)
     bench["cold_start"] = stages.run(
         f"benchmark: cold start x{plan.cold_start_repeats}",
         lambda: benchmarks.cold_ask(settings, questions[0], repeats=plan.cold_start_repeats), {})
@@ -538,7 +583,7 @@ def run_all_benchmarks(settings: Settings, plan: benchmarks.BenchmarkPlan, servi
         if stats is not None:
             bench["warm"][name] = stats.model_dump()
     scaling = stages.run("benchmark: scaling", lambda: run_scaling(
-        settings, plan, questions[: plan.scaling_queries], work, stages.log), {})
+        settings, plan, questions[: plan.scaling_queries], work, stages), {})
     return bench, scaling
 
 
@@ -560,14 +605,14 @@ def project_workload(services: Any) -> benchmarks.Workload:
 
 
 def run_scaling(settings: Settings, plan: benchmarks.BenchmarkPlan, questions: Sequence[str], work: Path,
-                log: Callable[[str], None]) -> dict[str, Any]:
+                stages: Stages) -> dict[str, Any]:
     """Ingest the corpus replicated xN under distinct ids and time search / ask at each size."""
     from assistant.answer.services import Services
     from ingest.pipeline import build_index
 
     points = []
     for factor in plan.scaling_factors:
-        log(f"scaling: corpus x{factor}")
+        stages.log(f"scaling: corpus x{factor}")
         corpus = benchmarks.replicate_corpus(settings.corpus_dir, work / f"corpus-x{factor}", factor)
         scaled = benchmarks.with_paths(settings, corpus_dir=corpus, index_dir=work / f"index-x{factor}",
                                        embedding_dtype=plan.scaling_dtype)
@@ -578,11 +623,13 @@ def run_scaling(settings: Settings, plan: benchmarks.BenchmarkPlan, questions: S
         workload = project_workload(services)
         search = benchmarks.time_calls(workload.search, questions, repeats=plan.repeats, warmup=plan.warmup)
         ask = benchmarks.time_calls(workload.ask, questions, repeats=plan.repeats, warmup=plan.warmup)
-        cold = benchmarks.cold_ask(scaled, questions[0], repeats=1)
+        cold = stages.run(f"scaling x{factor}: cold ask", lambda scaled=scaled: benchmarks.cold_ask(
+            scaled, questions[0], repeats=1), {}) if plan.scaling_cold_start else {}
         points.append({"factor": factor, "documents": ingest_report.documents,
                        "passages": ingest_report.chunks, "ingest_s": round(ingest_s, 2),
                        "search": search.model_dump(), "ask": ask.model_dump(),
-                       "cold_ask_ms": cold["wall"]["median_ms"], "cold_peak_rss_mb": cold["peak_rss_mb"]})
+                       "cold_ask_ms": benchmarks.lookup_number(cold, "wall", "median_ms"),
+                       "cold_peak_rss_mb": cold.get("peak_rss_mb")})
         del services, workload
         shutil.rmtree(work / f"index-x{factor}", ignore_errors=True)
     sizes = [p["passages"] for p in points]

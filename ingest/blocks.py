@@ -46,8 +46,6 @@ class Block:
     kind: BlockKind
     text: MappedText  # raw printed text of the block, lines joined by "\n"
     label: str = ""  # run-in label opening a paragraph ("Bortezomib"), if any
-    # Paragraph-start flag for prose: False when the block continues the sentence of an earlier one.
-    starts_paragraph: bool = True
     source_lines: list[int] = field(default_factory=list)
 
     @property

@@ -109,7 +109,20 @@ def embedding_input(chunk: Chunk) -> str:
     """
     if chunk.kind == "table":
         return table_summary(chunk)
-    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+    text = caption_summary(chunk.text) if chunk.kind == "caption" else chunk.text
+    return f"{chunk.section}\n{text}" if chunk.section else text
+
+
+_DEFINITION = re.compile(r"^[A-Z][\w+/-]*(=|: )")
+
+
+def caption_summary(text: str) -> str:
+    """Figure title and notes ("*Consider salvage auto-transplantation ...") before the legend's
+    abbreviation definitions, so they fall inside the model's 256-word-piece window."""
+    sentences = re.split(r"(?<=\.)\s+", text)
+    notes = [s for s in sentences if not _DEFINITION.match(s)]
+    definitions = [s for s in sentences if _DEFINITION.match(s)]
+    return " ".join(notes + definitions)
 
 
 def embed_key(chunk: Chunk) -> str:
@@ -125,7 +138,11 @@ def table_summary(chunk: Chunk) -> str:
     for line in lines:
         if line in captions or line in legends:
             continue
-        label = line.split(" | ")[0] if " | " in line else " ".join(line.split()[:4])
+        cells = line.split(" | ")
+        if len(cells) > 1:  # row label, plus the regimen column when it is words ("Castor | D-VD vs VD")
+            label = cells[0] + (f" {cells[1]}" if re.search(r"[A-Za-z]{2}", cells[1]) else "")
+        else:
+            label = " ".join(line.split()[:4])
         if label and not re.fullmatch(r"[\d.,;:()%–\- ]+|NA|N/A|NR|UK|\.\.", label) and label not in labels:
             labels.append(label)
     parts = [*captions, "Rows: " + "; ".join(labels), *legends]

@@ -9,15 +9,23 @@ export, so the download says exactly what the screen said.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import streamlit as st
 
 from assistant.rules import Decision
-from assistant.rules.decision import CitedSource
+from assistant.rules.decision import Avoid, CitedSource, Option
 from assistant.ui.text import escape_markdown
-from assistant.ui.words import source_name, tier_order, tier_words, value_words
+from assistant.ui.words import (
+    display_config,
+    readable_flag,
+    short_cite,
+    source_name,
+    tier_order,
+    tier_words,
+    value_words,
+)
 
 
 def _cell(text: object) -> str:
@@ -26,9 +34,14 @@ def _cell(text: object) -> str:
 
 
 def cite(sources: tuple[CitedSource, ...], docs: Mapping[str, Any]) -> str:
-    """'IMWG recommendations (Moreau et al.), 2021, line 96' for each distinct source line."""
+    """'IMWG recommendations (Moreau et al.), 2021, line 96' for each distinct source line (export)."""
     seen = dict.fromkeys(f"{source_name(s.doc, docs)}, line {s.line}" for s in sources)
     return "; ".join(seen)
+
+
+def compact_cite(sources: tuple[CitedSource, ...], docs: Mapping[str, Any]) -> str:
+    """'IMWG 2021, l. 96; Barilà et al. 2025, l. 161' for the card, where space is short."""
+    return "; ".join(dict.fromkeys(short_cite(s.doc, s.line, docs) for s in sources))
 
 
 def why_lines(decision: Decision) -> list[str]:
@@ -44,33 +57,38 @@ def why_lines(decision: Decision) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def options_markdown(decision: Decision, docs: Mapping[str, Any]) -> str:
+def _option_line(option: Option, docs: Mapping[str, Any], compact: bool) -> str:
+    where = compact_cite(option.sources, docs) if compact else cite(option.sources, docs)
+    flags = "".join(f" · :orange[{_cell(readable_flag(f))}]" for f in option.flags)
+    name = "" if compact else f" ({_cell(option.name)})"
+    return (f"- **{_cell(option.regimen)}**{name} “{_cell(option.wording)}” "
+            f":gray[{_cell(option.evidence)} · {_cell(where)}]{flags}")
+
+
+def options_markdown(decision: Decision, docs: Mapping[str, Any], tiers: Iterable[str] | None = None, *,
+                     compact: bool = False) -> str:
     """Options grouped by evidence tier (IMWG phase-3 tier first), one line each with its source."""
     blocks = []
     order = {t: i for i, t in enumerate(tier_order())}
-    tiers = sorted({o.tier for o in decision.options}, key=lambda t: order.get(t, len(order)))
-    for tier in tiers:
+    present = sorted({o.tier for o in decision.options}, key=lambda t: order.get(t, len(order)))
+    for tier in (t for t in present if tiers is None or t in tiers):
         lines = [f"**{_cell(tier_words(tier))}**"]
-        for option in (o for o in decision.options if o.tier == tier):
-            flags = "".join(f" :orange-badge[{_cell(f)}]" for f in option.flags)
-            lines.append(
-                f"- **{_cell(option.regimen)}** ({_cell(option.name)}): “{_cell(option.wording)}” "
-                f":gray[{_cell(option.evidence)} · {_cell(cite(option.sources, docs))}]{flags}"
-            )
+        lines += [_option_line(o, docs, compact) for o in decision.options if o.tier == tier]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
-def avoid_markdown(decision: Decision, docs: Mapping[str, Any]) -> str:
+def avoid_markdown(decision: Decision, docs: Mapping[str, Any], *, compact: bool = False) -> str:
     """Excluded options, grouped by reason so five lenalidomide combinations read as one line."""
-    groups: dict[str, list] = {}
+    groups: dict[str, list[Avoid]] = {}
     for item in decision.avoid:
         groups.setdefault(item.reason, []).append(item)
     lines = []
     for reason, items in groups.items():
         regimens = ", ".join(dict.fromkeys(i.regimen for i in items))
         sources = tuple(s for i in items for s in i.sources)
-        lines.append(f"- **{_cell(regimens)}**: {_cell(reason)} :gray[{_cell(cite(sources, docs))}]")
+        where = compact_cite(sources, docs) if compact else cite(sources, docs)
+        lines.append(f"- **{_cell(regimens)}**: {_cell(reason)} :gray[{_cell(where)}]")
     return "\n".join(lines)
 
 
@@ -118,16 +136,22 @@ def render_branch_card(decision: Decision | None, docs: Mapping[str, Any]) -> No
             asks = "\n".join(f"- {_cell(m.question)}" for m in decision.missing_facts)
             st.warning(f"**Ask before deciding:**\n{asks}", icon=":material/help:")
         why = why_lines(decision)
-        sources = f" :gray[{_cell(cite(decision.branch_sources, docs))}]" if decision.branch_sources else ""
+        where = compact_cite(decision.branch_sources, docs)
+        sources = f" :gray[{_cell(where)}]" if where else ""
         st.markdown(f"**Why.** {_cell(decision.explanation)}{sources}")
         if why:
             st.markdown("\n".join(f"- {_cell(line)}" for line in why))
         if decision.options:
             st.markdown("#### Options")
-            st.markdown(options_markdown(decision, docs))
+            glance = display_config()["at_a_glance_tiers"]
+            st.markdown(options_markdown(decision, docs, glance, compact=True))
+            more = [o for o in decision.options if o.tier not in glance]
+            if more:
+                with st.expander(f"More options ({len(more)}): phase 1/2, no derivable tier, other reviews"):
+                    st.markdown(options_markdown(decision, docs, [o.tier for o in more], compact=True))
         if decision.avoid:
             st.markdown("#### Not for this patient")
-            st.markdown(avoid_markdown(decision, docs))
+            st.markdown(avoid_markdown(decision, docs, compact=True))
         if decision.modifiers:
             st.markdown("#### Modifiers")
             st.markdown(modifiers_markdown(decision))

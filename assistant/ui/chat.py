@@ -42,32 +42,33 @@ _STATUS_STYLE = {
 
 
 def submit(message: str, state: ChatState, services: Services) -> None:
-    """Answer one message and update the patient; a bad message becomes a notice, never a traceback."""
+    """Answer one message and update the patient; a bad message becomes a notice, never a traceback.
+
+    Patient facts are read (and the branch card updated by the rule layer) before the answer is composed,
+    so the card stays right even if composing the answer fails.
+    """
     problem = validate_message(message)
     if problem:
         state.turns.append(ChatTurn(message=_preview(message), notice=problem))
         return
     from assistant.answer.compose import answer_question
+    from assistant.rules import extract_facts
 
     try:
-        about_patient = is_patient_message(message, state)
-        patient_text = _joined(state.patient_text, message) if about_patient else state.patient_text
-        answer = answer_question(message, conversation=state.conversation, patient_text=patient_text,
+        if is_patient_message(message, state):
+            patient_text = _joined(state.patient_text, message)
+            state.conversation = state.conversation.model_copy(update={"patient_text": patient_text})
+            state.extraction = extract_facts(patient_text)
+        answer = answer_question(message, conversation=state.conversation, patient_text=state.patient_text,
                                  services=services)
     except Exception as exc:  # the page must survive a bug; the log gets where, never the patient text
         where = "".join(traceback.format_tb(exc.__traceback__))
         log.error("answering failed with %s:\n%s", type(exc).__name__, where)
         state.turns.append(ChatTurn(message=_preview(message), notice=(
             f"This message could not be answered because of an internal error ({type(exc).__name__}). "
-            "The patient facts are unchanged. Please rephrase, or report the problem.")))
+            "Please rephrase, or report the problem.")))
         return
-    state.conversation = state.conversation.with_answer(
-        answer, services.vocabulary, patient_text=message if about_patient else None
-    )
-    if about_patient:
-        from assistant.rules import extract_facts
-
-        state.extraction = extract_facts(state.patient_text)
+    state.conversation = state.conversation.with_answer(answer, services.vocabulary)
     state.turns.append(ChatTurn(message=message, answer=answer))
 
 
@@ -144,8 +145,10 @@ def sentences_markdown(sentences: tuple[AnswerSentence, ...] | list[AnswerSenten
 def render_answer(answer: Answer, services: Services) -> None:
     if answer.resolved_question.strip() != answer.question.strip() and answer.turn_kind == "follow_up":
         st.caption(f"Read as: {escape_markdown(answer.resolved_question)}")
+    docs = services.corpus.docs
     by_number = {c.n: c for c in answer.citations}
-    plain = [s for s in answer.sentences if s.role != "conflict"]
+    # Related passages are listed once, as expanders below; disagreements get their own columns.
+    plain = [s for s in answer.sentences if s.role not in ("conflict", "related")]
     body = sentences_markdown(plain) if plain else escape_markdown(answer.text)
     style = _STATUS_STYLE.get(answer.status)
     if style is None:
@@ -155,13 +158,13 @@ def render_answer(answer: Answer, services: Services) -> None:
         alert(f"**{heading}.** {body}", icon=icon)
     for sentence in answer.sentences:
         if sentence.role == "conflict":
-            render_disagreement(sentence, by_number)
+            render_disagreement(sentence, by_number, docs)
     if answer.citations:
-        render_citations(answer.citations)
+        render_citations(answer.citations, docs)
     if answer.related:
         # Expanders cannot nest, so the related passages get a caption instead of an outer expander.
         st.caption("Closest passages in the sources: related, not an answer")
-        render_citations(answer.related)
+        render_citations(answer.related, docs)
     render_glossary(answer.text, services.vocabulary)
 
 

@@ -6,7 +6,8 @@ whether a statement is from the 2020 review or the 2025 update.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -28,18 +29,20 @@ def markers(numbers: Iterable[int]) -> str:
     return " ".join(f":blue-badge[{n}]" for n in numbers)
 
 
-def citation_label(citation: Citation) -> str:
+def citation_label(citation: Citation, docs: Mapping[str, Any] | None = None) -> str:
     """One line that identifies a passage: number, document, year label, section, printed lines."""
+    meta = (docs or {}).get(citation.doc)
+    name = meta.short_title if meta else citation.title
     section = f" · {citation.section}" if citation.section else ""
-    return (
-        f"[{citation.n}] {citation.title} · {citation.year_label}{section} · "
-        f"lines {citation.line_start}–{citation.line_end}"
-    )
+    lines = (f"line {citation.line_start}" if citation.line_start == citation.line_end
+             else f"lines {citation.line_start}–{citation.line_end}")
+    return f"[{citation.n}] {name} · {citation.year_label}{section} · {lines}"
 
 
-def render_citation(citation: Citation, *, expanded: bool = False) -> None:
+def render_citation(citation: Citation, docs: Mapping[str, Any] | None = None, *,
+                    expanded: bool = False) -> None:
     """An expander with the passage as printed and the supporting sentence highlighted."""
-    with st.expander(escape_markdown(citation_label(citation)), expanded=expanded):
+    with st.expander(escape_markdown(citation_label(citation, docs)), expanded=expanded):
         note = citation.label or _SCOPE_NOTE.get(citation.scope)
         if note:
             st.markdown(f":orange-badge[{escape_markdown(note)}]")
@@ -54,9 +57,9 @@ def render_citation(citation: Citation, *, expanded: bool = False) -> None:
         )
 
 
-def render_citations(citations: Sequence[Citation], *, expanded_first: bool = False) -> None:
-    for i, citation in enumerate(sorted(citations, key=lambda c: c.n)):
-        render_citation(citation, expanded=expanded_first and i == 0)
+def render_citations(citations: Sequence[Citation], docs: Mapping[str, Any] | None = None) -> None:
+    for citation in sorted(citations, key=lambda c: c.n):
+        render_citation(citation, docs)
 
 
 def supporting_text(citation: Citation) -> str:
@@ -66,7 +69,8 @@ def supporting_text(citation: Citation) -> str:
     return citation.text
 
 
-def render_disagreement(sentence: AnswerSentence, by_number: dict[int, Citation]) -> None:
+def render_disagreement(sentence: AnswerSentence, by_number: dict[int, Citation],
+                        docs: Mapping[str, Any] | None = None) -> None:
     """Sources that disagree, side by side, each with its own year, so the newer one is obvious."""
     cited = [by_number[n] for n in sentence.citations if n in by_number]
     st.markdown(f"**Sources differ:** {escape_markdown(sentence.text)} {markers(sentence.citations)}")
@@ -76,5 +80,7 @@ def render_disagreement(sentence: AnswerSentence, by_number: dict[int, Citation]
     for column, citation in zip(st.columns(len(cited)), cited, strict=True):
         with column, st.container(border=True):
             year = escape_markdown(citation.year_label)
-            st.markdown(f"**{escape_markdown(citation.title)}** :gray-badge[{year}] {markers([citation.n])}")
+            meta = (docs or {}).get(citation.doc)
+            name = escape_markdown(meta.short_title if meta else citation.title)
+            st.markdown(f"**{name}** :gray-badge[{year}] {markers([citation.n])}")
             st.markdown(escape_markdown(supporting_text(citation)))

@@ -82,11 +82,11 @@ def parsed_from(state: ChatState) -> dict[str, list[str]]:
         chosen = [f for f in facts if f.value == current] or facts[-1:]
         lines = [f"{escape_markdown(value_words(f.value))} ← “{_in_context(text, f.start, f.end, f.surface)}”"
                  for f in chosen]
-        out[name] = list(dict.fromkeys(lines))[:2]
+        out[name] = list(dict.fromkeys(lines))[-1:]
     return out
 
 
-def _in_context(text: str, start: int, end: int, surface: str, reach: int = 28) -> str:
+def _in_context(text: str, start: int, end: int, surface: str, reach: int = 24) -> str:
     """The matched words in bold with a few words either side, as the clinician typed them."""
     if not (0 <= start < end <= len(text)) or text[start:end] != surface:
         return f"**{escape_markdown(surface)}**"

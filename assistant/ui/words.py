@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -48,3 +49,24 @@ def source_name(doc: str, docs: Mapping[str, Any]) -> str:
     """'IMWG recommendations (Moreau et al.), 2021' for a doc id (the id itself if unknown)."""
     meta = docs.get(doc)
     return f"{meta.short_title}, {meta.year_label}" if meta else doc
+
+
+def short_cite(doc: str, line: int | None, docs: Mapping[str, Any]) -> str:
+    """Compact source for the branch card: 'IMWG 2021, l. 96' (year label from the corpus metadata)."""
+    meta = docs.get(doc)
+    name = display_config()["cite_names"].get(doc, doc)
+    year = f" {meta.year_label}" if meta else ""
+    return f"{name}{year}, l. {line}" if line else f"{name}{year}"
+
+
+def readable_flag(flag: str) -> str:
+    """Rule-layer flags name a tier and a doc id ('update_2025 (barila-2025, 2025): "viable alternatives"');
+    say it as 'Barilà et al. 2025: "viable alternatives"'. Other flags are already words."""
+    match = _TIER_FLAG.match(flag)
+    if not match or match["tier"] not in display_config()["tiers"]:
+        return flag
+    name = display_config()["cite_names"].get(match["doc"], match["doc"])
+    return f"{name} {match['year']}: {match['rest']}"
+
+
+_TIER_FLAG = re.compile(r"^(?P<tier>\w+) \((?P<doc>[\w-]+), (?P<year>[^)]+)\): (?P<rest>.*)$")

@@ -224,7 +224,15 @@ class Vocabulary(_Frozen):
 
     @cached_property
     def _trial_pattern(self) -> re.Pattern[str]:
-        return re.compile(_boundary(f"(?:{_alternation(list(self._trial_by_variant))})"), re.IGNORECASE)
+        # Many trial names are ordinary words (FIRST, ReLApsE, STORM, OCEAN, BOSTON): those match only
+        # as printed, so "first relapse" is never the FIRST trial; names with digits, hyphens or spaces
+        # ("MM-003", "Myeloma X") are distinctive and match in any case.
+        exact, loose = [], []
+        for name, trial in self.trials.items():
+            for v in (name, *trial.variants):
+                (exact if v.isalpha() else loose).append(v)
+        parts = [f"(?i:{_alternation(loose)})" if loose else "", _alternation(exact)]
+        return re.compile(_boundary(f"(?:{'|'.join(p for p in parts if p)})"))
 
     # ---- public API ----------------------------------------------------------------------------
     def normalize_regimen(self, code: str) -> str | None:

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.settings import PROJECT_ROOT
 from evals.__main__ import main as evals_main
+from evals.qa import load_qa_items
 from evals.report import SYSTEMS, TARGETS
 from evals.suite import Hit, SuiteConfig, combine_sets, passages_answer, run_suite, spread_sample
 
@@ -98,7 +99,8 @@ def test_suite_cli_missing_input_is_one_clear_line(argv, message, tmp_path, caps
 
 def test_suite_cli_malformed_qa_line_names_file_and_line(tmp_path, capsys, monkeypatch):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "x", "question": "q"}\n{not json\n')
+    good = '{"id": "x", "question": "q", "key_facts": [], "evidence": [], "type": "unanswerable"}'
+    bad.write_text(good + "\n{not json\n")
     monkeypatch.setenv("RRMM_INDEX_DIR", str(tmp_path / "never-built"))
     code = evals_main(["all", "--qa", str(bad), "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
@@ -109,8 +111,7 @@ def test_suite_cli_malformed_qa_line_names_file_and_line(tmp_path, capsys, monke
 
 def test_combine_sets_rejects_duplicate_ids_across_sets(tmp_path):
     with pytest.raises(ValueError, match="also appears in"):
-        combine_sets([QA_DEV, QA_DEV], "QA", ("id", "question"), None, lambda i: i["type"],
-                     tmp_path / "x.jsonl")
+        combine_sets([QA_DEV, QA_DEV], "QA", load_qa_items, None, lambda i: i["type"], tmp_path / "x.jsonl")
 
 
 def test_spread_sample_covers_every_group_before_repeating_one():

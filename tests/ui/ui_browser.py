@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Locator, Page, Playwright
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -92,11 +92,9 @@ def open_app(page: Page, url: str) -> None:
     wait_idle(page)
 
 
-def wait_idle(page: Page, timeout_ms: int = 60_000) -> None:
-    """Wait until the script run has finished (Streamlit shows a status widget while running)."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
-    )
+def wait_idle(page: Page, timeout_ms: int = 120_000) -> None:
+    """Wait until the script run has finished (the app root reports its script state)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout_ms)
 
 
 def send_message(page: Page, text: str) -> None:
@@ -105,5 +103,14 @@ def send_message(page: Page, text: str) -> None:
     box.press("Enter")
 
 
-def count_chat_messages(page: Page) -> int:
-    return page.get_by_test_id("stChatMessage").count()
+def turn(page: Page, index: int) -> Locator:
+    """The assistant's reply to the index-th message (0-based): a keyed container in the chat."""
+    return page.locator(f".st-key-rrmm-turn-{index}")
+
+
+def wait_for_reply(page: Page, index: int, timeout_ms: int = 120_000) -> Locator:
+    """The reply, once its text is on screen and the run that drew it has finished."""
+    reply = turn(page, index)
+    reply.locator('[data-testid="stMarkdown"], [data-testid="stAlert"]').first.wait_for(timeout=timeout_ms)
+    wait_idle(page, timeout_ms)
+    return reply
