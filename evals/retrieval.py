@@ -26,11 +26,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.coverage import quote_coverage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.settings import Settings, get_settings
 from evals.baselines import NaiveLangChainBaseline, RetrievedText
+from ingest.coverage import quote_coverage
 
 COVERAGE_THRESHOLD = 0.8
 RECALL_AT = (1, 5, 10)

@@ -4,7 +4,8 @@
     .venv/bin/python scripts/screenshots.py --out docs/screenshots
 
 Writes patient-case.png (branch card and patient panel), factual-answer-citation.png (a cited answer
-with one citation open) and abstention.png ("not found in the five sources").
+with one citation open), abstention.png ("not found in the five sources") and lookup.png (ranked
+passages for an ad-hoc literature search).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ui_browser import (  # noqa: E402 - the helpers live beside the browser tes
     serve_app,
     settings_env,
     wait_for_reply,
+    wait_idle,
 )
 
 CASE = (
@@ -34,12 +36,20 @@ CASE = (
 )
 FACTUAL = "What did the CANDOR trial show for progression-free survival?"
 UNANSWERABLE = "What antiviral prophylaxis against herpes zoster is recommended with daratumumab?"
+LOOKUP = "CANDOR daratumumab carfilzomib lenalidomide-refractory"
 VIEWPORT = {"width": 1440, "height": 1200}
 
 
 def scroll_to_top(page: Page) -> None:
     """Streamlit scrolls a chat to its newest message; the screenshots start at the title instead."""
-    page.evaluate("document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
+    # A wheel event, as a user would scroll: Streamlit's stick-to-bottom container ignores scrollTop.
+    page.mouse.move(VIEWPORT["width"] * 0.5, VIEWPORT["height"] * 0.5)
+    main = page.get_by_test_id("stAppScrollToBottomContainer")
+    for _ in range(40):
+        page.mouse.wheel(0, -1500)
+        page.wait_for_timeout(100)
+        if main.evaluate("e => e.scrollTop") == 0:
+            break
     page.wait_for_timeout(300)
 
 
@@ -83,9 +93,17 @@ def main(argv: list[str] | None = None) -> int:
             wait_for_reply(page, 0)
             scroll_to_top(page)
             page.screenshot(path=str(args.out / "abstention.png"))
+
+            page.get_by_text("Literature lookup", exact=True).click()
+            query = page.get_by_label("Search the five reviews")
+            query.fill(LOOKUP)
+            page.get_by_role("button", name="Search").click()
+            page.get_by_test_id("stMain").get_by_test_id("stExpander").first.wait_for()
+            wait_idle(page)
+            page.screenshot(path=str(args.out / "lookup.png"))
         finally:
             browser.close()
-    for name in ("patient-case.png", "factual-answer-citation.png", "abstention.png"):
+    for name in ("patient-case.png", "factual-answer-citation.png", "abstention.png", "lookup.png"):
         print(args.out / name)
     return 0
 

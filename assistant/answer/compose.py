@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from assistant.answer import constrain
@@ -28,7 +29,7 @@ from assistant.answer.models import AnswerSentence, Answer, Citation, TurnKind
 from assistant.answer.select import (
     QuestionTerms,
     ScoredUnit,
-    embed_texts,
+    is_legend,
     pick_points,
     question_terms,
     score_units,
@@ -45,9 +46,9 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.·]\d+)?%?")
 
 
 @lru_cache(maxsize=1)
-def phrases() -> dict[str, str]:
+def phrases() -> dict[str, Any]:
     data = yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))
-    return {k: " ".join(str(v).split()) for k, v in data.items()}
+    return {k: v if isinstance(v, dict) else " ".join(str(v).split()) for k, v in data.items()}
 
 
 # ---- citations ---------------------------------------------------------------------------------
@@ -180,11 +181,13 @@ def answer_question(
 
 
 # ---- factual -----------------------------------------------------------------------------------
-def _evidence(query: str, passages: Sequence[Passage], services: Services) -> tuple[QuestionTerms, list[ScoredUnit]]:
+def _evidence(query: str, passages: Sequence[Passage], services: Services,
+              allowed: set[str] | None = None) -> tuple[QuestionTerms, list[ScoredUnit]]:
     expansion = QueryExpander.default().expand(query).text
     terms = question_terms(query, expansion, services.bank)
-    vector = embed_texts(services.embedder, [query])[0]
-    return terms, score_units(terms, vector, passages, services.bank)
+    vector = np.asarray(services.embedder.embed_query(query), dtype=np.float32)
+    vector /= max(float(np.linalg.norm(vector)), 1e-12)
+    return terms, score_units(terms, vector, passages, services.bank, allowed=allowed)
 
 
 def _related(passages: Sequence[Passage], book: CitationBook, limit: int = 3) -> list[AnswerSentence]:
@@ -269,6 +272,108 @@ def factual_answer(query: str, services: Services, passages: Sequence[Passage] |
 
 
 # ---- patient -----------------------------------------------------------------------------------
+def _cite_sources(sources: Sequence[Any], book: CitationBook, services: Services) -> tuple[int, ...]:
+    """Rule source quotes -> citations of the chunks holding them, highlighting the quote (scope "rule")."""
+    numbers = []
+    for source in sources:
+        chunk = locate_quote(services, source.doc, source.line, source.quote)
+        if chunk is not None:
+            numbers.append(book.cite(chunk, source.quote, scope="rule"))
+    return tuple(dict.fromkeys(numbers))
+
+
+def _is_generic(question: str) -> bool:
+    """A bare "what now?" carries no topic of its own: evidence is then sought for the branch."""
+    return len(question.split()) <= 12 and not re.search(r"\b(?:PFS|OS|ORR|HR|trial|dose|toxicit)", question,
+                                                         re.IGNORECASE)
+
+
+def branch_card(decision: Any, book: CitationBook, services: Services) -> list[AnswerSentence]:
+    """The rule layer's decision as cited lines: branch, why, missing facts, options, exclusions,
+    modifiers, 2021-vs-2025 updates. Every clinical line cites the source quote its rule rests on."""
+    p = phrases()
+    cite = lambda sources: _cite_sources(sources, book, services)  # noqa: E731
+    branch_cites = cite(decision.branch_sources)
+    lines = [
+        AnswerSentence(text=p["patient_branch"].format(label=decision.branch_label), citations=branch_cites,
+                       role="branch"),
+        AnswerSentence(text=p["patient_why"].format(explanation=" ".join(decision.explanation.split())),
+                       citations=branch_cites, role="branch"),
+    ]
+    if decision.missing_facts:
+        lines.append(AnswerSentence(text=p["patient_missing_intro"], role="notice"))
+        lines += [AnswerSentence(text=p["patient_missing"].format(question=m.question), role="missing")
+                  for m in decision.missing_facts]
+    tiers = p["tiers"]
+    excluded = {a.regimen for a in decision.avoid}
+    for option in decision.options:
+        # A quoted wording that names an excluded regimen ("treated with Kd or Vd") would put that
+        # regimen on an option line: the line then shows the option alone, still cited.
+        named = {m.id for m in services.vocabulary.find_regimens(option.wording or "")}
+        quoted = option.wording and not (named & excluded)
+        wording = f" — “{option.wording.rstrip('.')}”" if quoted else ""
+        flags = f" ({'; '.join(option.flags)})" if option.flags else ""
+        lines.append(AnswerSentence(
+            text=p["patient_option"].format(tier=tiers.get(option.tier, option.tier),
+                                            name=f"{option.name} ({option.regimen})", wording=wording) + flags,
+            citations=cite(option.sources), role="option"))
+    for avoid in decision.avoid:
+        lines.append(AnswerSentence(
+            text=p["patient_avoid"].format(name=f"{avoid.name} ({avoid.regimen})", reason=avoid.reason.rstrip(".")),
+            citations=cite(avoid.sources), role="avoid"))
+    for modifier in decision.modifiers:
+        lines.append(AnswerSentence(text=p["patient_modifier"].format(text=f"{modifier.label}: {modifier.effect}"),
+                                    citations=cite(modifier.sources), role="modifier"))
+    for update in decision.updates:
+        sides = "; ".join(f"{pos.doc} ({pos.year_label}): {pos.position}" for pos in update.positions)
+        lines.append(AnswerSentence(text=p["patient_update"].format(text=f"{update.topic} — {sides}"),
+                                    citations=cite([s for pos in update.positions for s in pos.sources]),
+                                    role="update"))
+    return lines
+
+
 def patient_answer(question: str, resolved: str, patient_text: str, services: Services,
                    constrained: bool = True) -> dict[str, Any]:
-    return constrain.patient_answer(question, resolved, patient_text, services, constrained=constrained)
+    """Branch card from the rule layer, then evidence retrieved within the branch, with any sentence that
+    names an excluded regimen labelled "not for this patient"."""
+    from assistant.rules import decide, extract_facts
+
+    p = phrases()
+    decision = decide(extract_facts(patient_text).profile, services.rules, services.vocabulary)
+    if decision.branch == "out_of_scope":
+        message = p["out_of_scope"].format(reason=p["patient_out_of_scope"].format(
+            reason=" ".join(decision.explanation.split()).rstrip(".")))
+        return {"status": "out_of_scope", "branch": decision.branch,
+                "sentences": (AnswerSentence(text=message, role="notice"),)}
+    book = CitationBook(services)
+    sentences = branch_card(decision, book, services)
+    if decision.branch == "needs_more_information":
+        return {"status": "needs_information", "branch": decision.branch, "sentences": tuple(sentences),
+                "citations": tuple(book.citations)}
+    profile = extract_facts(patient_text).profile
+    reasons = constrain.excluded_reasons(decision, profile.refractory_drugs(), services.vocabulary,
+                                         p["refractory_reason"])
+    query = resolved
+    if _is_generic(resolved):
+        query = f"{decision.branch_label}. {' '.join(decision.explanation.split())}"
+    k = services.bank.config.passages
+    passages = (constrain.constrained_search(query, decision, services, k) if constrained
+                else constrain.unconstrained_search(query, services, k))
+    terms, scored = _evidence(query, passages, services, allowed={p_.chunk.id for p_ in passages})
+    scored = [s for s in scored if not is_legend(s.unit)]  # a legend line is no evidence for a patient
+    points = pick_points(scored, services.bank, max_points=3)
+    if points:
+        sentences.append(AnswerSentence(text=p["patient_evidence"], role="notice"))
+    for point in points:
+        codes = constrain.not_for_patient(point.unit.text, reasons, services.vocabulary)
+        label = constrain.label_for(codes, reasons, p["not_for_patient"])
+        n = book.cite(point.passage.chunk, point.unit.text, scope=point.passage.scope, label=label)
+        text = unit_text(point)
+        if label:
+            text = f"({label}) {text}"
+        elif point.passage.scope == "outside_branch":
+            text = f"{p['outside_branch_note']} {text}"
+        sentences.append(AnswerSentence(text=text, citations=(n,), role="point"))
+    return {"status": "answered", "branch": decision.branch, "sentences": tuple(sentences),
+            "citations": tuple(book.citations),
+            "support_score": support_score(terms, scored, services.bank).score if scored else None}

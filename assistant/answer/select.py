@@ -47,7 +47,11 @@ class SelectionConfig(BaseModel):
     legend_factor: float
     fragment_factor: float
     fragment_words: int
+    row_factor: float
+    table_row_factor: float
     asks_for_number: str
+    asks_for_table: str
+    document_patterns: dict[str, str]
     stopwords: frozenset[str]
 
 
@@ -223,6 +227,8 @@ class QuestionTerms(BaseModel):
     regimens: frozenset[str]
     numbers: frozenset[str]
     asks_number: bool
+    asks_table: bool = False
+    documents: frozenset[str] = frozenset()
 
 
 def question_terms(question: str, expansion: str, bank: SentenceBank) -> QuestionTerms:
@@ -236,6 +242,9 @@ def question_terms(question: str, expansion: str, bank: SentenceBank) -> Questio
         regimens=frozenset(m.id for m in vocabulary.find_regimens(question)),
         numbers=frozenset(n.replace("·", ".") for n in _NUMBER.findall(question)),
         asks_number=bool(re.search(config.asks_for_number, question, re.IGNORECASE)),
+        asks_table=bool(re.search(config.asks_for_table, question, re.IGNORECASE)),
+        documents=frozenset(doc for doc, pattern in config.document_patterns.items()
+                            if re.search(pattern, question, re.IGNORECASE)),
     )
 
 
@@ -265,12 +274,18 @@ def _entity_score(terms: QuestionTerms, text: str, chunk_text: str, bank: Senten
 _LEGEND = re.compile(r"(?:^abbreviations\b)|(?:\b[\w\-]+ ?= ?[A-Za-z].*){2,}", re.IGNORECASE)
 
 
-def _quality(unit: EvidenceUnit, config: SelectionConfig) -> float:
-    """Abbreviation legends and fragments (table debris, reference lists) are poor answers."""
-    if unit.kind == "row":
-        return 1.0
+def is_legend(unit: EvidenceUnit) -> bool:
+    """An abbreviation legend ("DKd=...; DVd=...") or an "Abbreviations:" line."""
+    return bool(_LEGEND.search(unit.text))
+
+
+def _quality(unit: EvidenceUnit, config: SelectionConfig, terms: QuestionTerms) -> float:
+    """Abbreviation legends and fragments (table debris, reference lists) are poor answers; a table row
+    answers a question about a table or a subgroup figure, but prose states a trial's results better."""
     if _LEGEND.search(unit.text):
         return config.legend_factor
+    if unit.kind == "row":
+        return config.table_row_factor if terms.asks_table else config.row_factor
     if len(re.findall(r"[A-Za-z]{2,}", unit.text)) < config.fragment_words:
         return config.fragment_factor
     return 1.0
@@ -308,7 +323,7 @@ def score_units(
         if terms.numbers & unit_numbers:
             numbers = 1.0
         score = (w["lexical"] * lexical + w["dense"] * float(similarity) + w["entity"] * entity
-                 + w["numbers"] * numbers + w["rank"] / passage.rank) * _quality(unit, config)
+                 + w["numbers"] * numbers + w["rank"] / passage.rank) * _quality(unit, config, terms) + w["document"] * (passage.chunk.doc_id in terms.documents)
         scored.append(ScoredUnit(unit=unit, passage=passage, score=round(score, 6), lexical=lexical,
                                  dense=float(similarity), entity=entity, numbers=numbers))
     scored.sort(key=lambda s: -s.score)

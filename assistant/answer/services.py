@@ -46,8 +46,9 @@ class Services:
         if build_index:
             from ingest.pipeline import ensure_index
 
-            ensure_index(settings, embedder=embedder) if _accepts_embedder() else ensure_index(settings)
+            ensure_index(settings)
         index = open_index(settings, embedder)
+        embedder = QueryEmbeddingCache(embedder)
         retriever = HybridRetriever(settings, embedder, index)
         vocabulary = load_vocabulary()
         bank = SentenceBank(retriever.chunks, embedder, vocabulary)
@@ -67,9 +68,26 @@ class Services:
         return services
 
 
-def _accepts_embedder() -> bool:
-    import inspect
+class QueryEmbeddingCache:
+    """Remembers recent query embeddings: retrieval and sentence scoring embed the same question, and on a
+    CPU the embedding is most of an answer's latency. Everything else is passed to the wrapped embedder."""
 
-    from ingest.pipeline import ensure_index
+    def __init__(self, embedder: Any, size: int = 256) -> None:
+        self._embedder = embedder
+        self._size = size
+        self._cache: dict[str, Any] = {}
 
-    return "embedder" in inspect.signature(ensure_index).parameters
+    def embed_query(self, text: str) -> Any:
+        vector = self._cache.get(text)
+        if vector is None:
+            vector = self._embedder.embed_query(text)
+            if len(self._cache) >= self._size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[text] = vector
+        return vector
+
+    def embed_documents(self, texts: list[str]) -> Any:
+        return self._embedder.embed_documents(texts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embedder, name)

@@ -140,6 +140,41 @@ class QueryExpander:
             self._trial_terms(query, add)
         return ExpandedQuery(original=query, additions=tuple(added))
 
+    def concepts(self, text: str) -> list[str]:
+        """One canonical id per vocabulary mention in ``text`` (regimen code, trial, abbreviation, drug).
+
+        Indexed beside the words of every chunk and query, these make "Kd" and "carfilzomib plus
+        dexamethasone", or "PFS" and "progression-free survival", the same search term on both sides,
+        at full weight and without lengthening the query.
+        """
+        found: list[str] = []
+        vocabulary = self._vocabulary
+        regimen_spans: list[tuple[int, int]] = []
+        for mention in vocabulary.find_regimens(text):
+            if mention.id in vocabulary.regimens:
+                found.append(f"regimen:{mention.id}")
+                regimen_spans.append((mention.start, mention.end))
+        if self._regimen_name_pattern:
+            for match in self._regimen_name_pattern.finditer(text):
+                found.append(f"regimen:{self._regimen_by_name[match.group(0).casefold()]}")
+                regimen_spans.append(match.span())
+        for drug_list in _drug_lists(text, vocabulary):
+            code = self._regimen_by_drug_set.get(drug_list)
+            if code:
+                found.append(f"regimen:{code}")
+        for mention in vocabulary.find_trials(text):
+            found.append(f"trial:{mention.id}")
+        for pattern in self._form_patterns:
+            found += [f"abbr:{self._form_owner[m.group(0).casefold()].id}" for m in pattern.finditer(text)]
+        if self._name_pattern:
+            found += [f"abbr:{self._name_owner[m.group(0).casefold()].id}" for m in self._name_pattern.finditer(text)]
+        for mention in vocabulary.find_drugs(text):
+            # Drug names are already words; only shorthand inside no regimen code ("len", "dara", "R")
+            # needs a concept so that it meets the full name.
+            if not any(start <= mention.start < end for start, end in regimen_spans):
+                found.append(f"drug:{mention.id}")
+        return found
+
     def _abbreviation_terms(self, query: str, add) -> None:
         for pattern in self._form_patterns:
             for match in pattern.finditer(query):

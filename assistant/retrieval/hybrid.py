@@ -49,6 +49,7 @@ class HybridRetriever:
         expand_dense: bool = False,
         expansion_weight: float = 0.5,
         dense_weight: float = 1.0,
+        concept_terms: bool = True,
         corpus: Corpus | None = None,
     ) -> None:
         self.settings = settings
@@ -60,9 +61,10 @@ class HybridRetriever:
         self.chunks: tuple[Chunk, ...] = tuple(index.all_chunks())
         if not self.chunks:
             raise IndexNotReady("the index holds no chunks: run `python -m ingest` to build it")
-        self._lexical = LexicalIndex(self.chunks)
-        self._position = {c.id: i for i, c in enumerate(self.chunks)}
         self._expander = expander if expander is not None else QueryExpander.default()
+        self._lexical = LexicalIndex(self.chunks, self._expander.concepts if concept_terms else None)
+        self._plain_lexical = LexicalIndex(self.chunks) if concept_terms else self._lexical
+        self._position = {c.id: i for i, c in enumerate(self.chunks)}
         self._expand_dense = expand_dense
         self._expansion_weight = expansion_weight
         self._dense_weight = dense_weight
@@ -121,22 +123,18 @@ class HybridRetriever:
         """Dense side alone (no expansion): the evaluation's "dense only" row."""
         query = self._check_query(query, k)
         hits = self._dense_hits(query, k, filters, self._allowed(filters))
-        return [
-            Passage(chunk=c, score=round(s, 6), rank=r, dense_rank=r)
-            for r, (c, s) in enumerate(hits, start=1)
-        ]
+        return _ranked(hits, lexical=False)
 
     def lexical_search(
         self, query: str, k: int = 5, filters: SearchFilters | None = None, expand: bool = False
     ) -> list[Passage]:
         """BM25 side alone: the evaluation's "BM25 only" row (plain BM25 unless ``expand``)."""
         query = self._check_query(query, k)
-        additions = " ".join(self._expander.expand(query).additions) if expand else ""
+        if not expand:  # plain BM25: the baseline the issue compares against
+            return _ranked(self._plain_lexical.search(query, k, self._allowed(filters)), lexical=True)
+        additions = " ".join(self._expander.expand(query).additions)
         hits = self._lexical.search(query, k, self._allowed(filters), additions, self._expansion_weight)
-        return [
-            Passage(chunk=c, score=round(s, 6), rank=r, lexical_rank=r)
-            for r, (c, s) in enumerate(hits, start=1)
-        ]
+        return _ranked(hits, lexical=True)
 
     # ---- internals -----------------------------------------------------------------------------
     @staticmethod
@@ -199,6 +197,14 @@ class HybridRetriever:
             if unknown:
                 known = ", ".join(self._tag_values[field]) or "none (the index has no such tags)"
                 raise InvalidFilter(f"unknown {field} tag {', '.join(unknown)}; tagged in the index: {known}")
+
+
+def _ranked(hits: list[tuple[Chunk, float]], lexical: bool) -> list[Passage]:
+    """Passages of a single retriever's hits (its rank recorded on its side)."""
+    return [
+        Passage(chunk=c, score=round(s, 6), rank=r, **{"lexical_rank" if lexical else "dense_rank": r})
+        for r, (c, s) in enumerate(hits, start=1)
+    ]
 
 
 def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:

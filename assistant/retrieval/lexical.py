@@ -9,7 +9,7 @@ stemming "Kd" or "DVd" would merge regimen codes.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import bm25s
@@ -23,6 +23,7 @@ from ingest.models import Chunk
 _TOKEN_RE = re.compile(
     r"""
     [a-z]{1,5}\([0-9a-z;]+\)(?:\([0-9a-z;.]+\))?  # cytogenetics: t(11;14), del(17p), t(4;14)(p16;q32)
+    | \d+;\d+                                       # a karyotype written bare: 11;14
     | \d+(?:\.\d+)+                                 # decimals: 18.7, 0.53
     | [a-z0-9]+(?:[-/][a-z0-9]+)+                   # hyphenated words and codes: isa-kd, len-refractory
     | [a-z0-9]+                                     # plain words, numbers and regimen codes: krd, 17p
@@ -58,7 +59,10 @@ def tokenize(text: str) -> list[str]:
         token = match.group(0)
         if token in _STOPWORDS:
             continue
-        if "-" in token or "/" in token:
+        if token.endswith(")") and ";" in token:  # t(11;14) also matches a bare "11;14"
+            tokens.append(token)
+            tokens.append(token[token.index("(") + 1 : token.index(")")])
+        elif "-" in token or "/" in token:
             tokens.append(token)
             parts = re.split(r"[-/]", token)
             tokens.extend(_plain(part, stem) for part in parts if part and part not in _STOPWORDS)
@@ -74,17 +78,26 @@ def _plain(word: str, stem) -> str:
 class LexicalIndex:
     """BM25 over a fixed list of chunks; built once per process (a few hundred chunks take ~50 ms)."""
 
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
+    def __init__(self, chunks: Sequence[Chunk], concepts: Callable[[str], list[str]] | None = None) -> None:
+        """``concepts`` maps a text to canonical vocabulary ids that are indexed beside its words."""
         if not chunks:
             raise ValueError("cannot build a BM25 index over zero chunks")
         self.chunks: tuple[Chunk, ...] = tuple(chunks)
+        self._concepts = concepts
         self._bm25 = bm25s.BM25()
         # The section title is part of what a chunk is about ("Table 1: ...", "Extramedullary disease").
-        self._bm25.index([tokenize(f"{c.section}\n{c.text}") for c in self.chunks], show_progress=False)
+        self._bm25.index([self.terms(f"{c.section}\n{c.text}") for c in self.chunks], show_progress=False)
+
+    def terms(self, text: str) -> list[str]:
+        """Index/query terms of a text: its tokens plus its concept ids (when a concept mapper is set)."""
+        tokens = tokenize(text)
+        if self._concepts is not None:
+            tokens += [f"\x00{concept}" for concept in self._concepts(text)]
+        return tokens
 
     def scores(self, query: str | Sequence[str]) -> np.ndarray:
-        """BM25 score of every chunk (index order) for a query string or pre-made token list."""
-        tokens = tokenize(query) if isinstance(query, str) else list(query)
+        """BM25 score of every chunk (index order) for a query string or pre-made term list."""
+        tokens = self.terms(query) if isinstance(query, str) else list(query)
         known = [t for t in tokens if t in self._bm25.vocab_dict]
         if not known:
             return np.zeros(len(self.chunks), dtype=np.float32)
@@ -105,7 +118,7 @@ class LexicalIndex:
         """
         scores = self.scores(query)
         if expansion and expansion_weight > 0.0:
-            typed = set(tokenize(query) if isinstance(query, str) else query)
+            typed = set(self.terms(query) if isinstance(query, str) else query)
             extra = [t for t in tokenize(expansion) if t not in typed]
             if extra:
                 scores = scores + expansion_weight * self.scores(extra)

@@ -27,6 +27,8 @@ from assistant.ui.words import (
     value_words,
 )
 
+CARD_HEIGHT_PX = 640
+
 
 def _cell(text: object) -> str:
     """Literal text for Markdown, also safe inside a table cell ("|" comes out escaped)."""
@@ -93,7 +95,10 @@ def avoid_markdown(decision: Decision, docs: Mapping[str, Any], *, compact: bool
 
 
 def modifiers_markdown(decision: Decision) -> str:
-    return "\n".join(f"- **{_cell(m.label)}**: {_cell(m.effect)}" for m in decision.modifiers)
+    """Modifiers in effect, minus those already spelled out as a reason under "not for this patient"."""
+    reasons = [a.reason for a in decision.avoid]
+    shown = [m for m in decision.modifiers if not any(r.startswith(f"{m.label}:") for r in reasons)]
+    return "\n".join(f"- **{_cell(m.label)}**: {_cell(m.effect)}" for m in shown)
 
 
 def updates_markdown(decision: Decision, docs: Mapping[str, Any]) -> str:
@@ -122,14 +127,16 @@ def trace_markdown(decision: Decision) -> str:
 
 
 def render_branch_card(decision: Decision | None, docs: Mapping[str, Any]) -> None:
-    with st.container(border=True, key="rrmm-branch-card"):
+    # A fixed height keeps the card beside the conversation: the top (branch, question to ask, why,
+    # options) reads at a glance and the rest scrolls inside the card.
+    with st.container(border=True, key="rrmm-branch-card", height=CARD_HEIGHT_PX if decision else "content"):
         if decision is None:
             st.markdown("**Guideline branch**")
             st.caption("Appears here once the patient is described: the branch, the options by evidence "
                        "tier, what to avoid and why, and what changed between the sources.")
             return
         st.caption("Guideline branch (rule layer)")
-        st.markdown(f"### {_cell(decision.branch_label)}")
+        st.markdown(f"#### {_cell(decision.branch_label)}")
         if decision.overlays:
             st.markdown(" ".join(f":violet-badge[{_cell(o.replace('_', ' '))}]" for o in decision.overlays))
         if decision.missing_facts:
@@ -142,7 +149,7 @@ def render_branch_card(decision: Decision | None, docs: Mapping[str, Any]) -> No
         if why:
             st.markdown("\n".join(f"- {_cell(line)}" for line in why))
         if decision.options:
-            st.markdown("#### Options")
+            st.markdown(":material/medication: **Options**")
             glance = display_config()["at_a_glance_tiers"]
             st.markdown(options_markdown(decision, docs, glance, compact=True))
             more = [o for o in decision.options if o.tier not in glance]
@@ -150,11 +157,12 @@ def render_branch_card(decision: Decision | None, docs: Mapping[str, Any]) -> No
                 with st.expander(f"More options ({len(more)}): phase 1/2, no derivable tier, other reviews"):
                     st.markdown(options_markdown(decision, docs, [o.tier for o in more], compact=True))
         if decision.avoid:
-            st.markdown("#### Not for this patient")
+            st.markdown(":material/block: **Not for this patient**")
             st.markdown(avoid_markdown(decision, docs, compact=True))
-        if decision.modifiers:
-            st.markdown("#### Modifiers")
-            st.markdown(modifiers_markdown(decision))
+        modifiers = modifiers_markdown(decision)
+        if modifiers:
+            st.markdown(":material/tune: **Modifiers**")
+            st.markdown(modifiers)
         if decision.updates:
             with st.expander(f"What changed between the sources ({len(decision.updates)})",
                              icon=":material/history:"):

@@ -124,7 +124,7 @@ def _build_index(settings: Settings, *, force: bool, reason: str) -> None:
 
 def _offer_rebuild(settings: Settings, message: str) -> None:
     st.error(message, icon=":material/database:")
-    if st.button("Rebuild index", type="primary", icon=":material/build:"):
+    if st.button("Rebuild index", type="primary", icon=":material/build:", key="rrmm_rebuild_index"):
         _build_index(settings, force=True, reason="Rebuilding the search index")
         st.rerun()
     st.stop()

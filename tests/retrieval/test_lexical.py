@@ -26,7 +26,8 @@ TOY = [
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("t(11;14)", ["t(11;14)"], id="translocation"),
+        pytest.param("t(11;14)", ["t(11;14)", "11;14"], id="translocation"),
+        pytest.param("11;14", ["11;14"], id="bare-karyotype"),
         pytest.param("del(17p)", ["del(17p)"], id="deletion"),
         pytest.param("18·7", ["18.7"], id="middle-dot-decimal"),
         pytest.param("Isa-Kd", ["isa-kd", "isa", "kd"], id="hyphenated-regimen"),

@@ -6,11 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from ui_browser import PROJECT_ROOT, settings_env
-
-APP_FILE = PROJECT_ROOT / "app.py"
-# The first run in a process loads the embedding model and opens the index; later runs are warm.
-APP_TIMEOUT_S = 180
+from ui_browser import APP_FILE, APP_TIMEOUT_S, settings_env
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from ui_browser import APP_FILE, APP_TIMEOUT_S, settings_env
 
 from assistant.settings import get_settings
 from assistant.ui.export import conversation_markdown
@@ -49,7 +51,7 @@ def test_page_patient_message_fills_panel_and_shows_branch_card(app: AppTest) ->
     captions = [plain(c.value) for c in app.sidebar.caption]
     assert any(c.startswith("parsed from your message: refractory ←") and "**R**" in c for c in captions)
     card = [plain(m.value) for m in app.main.markdown]
-    assert "### First relapse, lenalidomide-refractory" in card
+    assert "#### First relapse, lenalidomide-refractory" in card
     options = next(m for m in card if "IMWG primary or secondary option" in m)
     assert "**PVd**" in options and "**DKd**" in options
     excluded = next(m for m in card if "KRd" in m and "suboptimal" in m)
@@ -145,3 +147,25 @@ def test_page_lookup_lists_ranked_passages_with_year_labels(app: AppTest) -> Non
     labels = [plain(e.label) for e in app.main.expander]
     assert labels and labels[0].startswith("1. IMWG recommendations (Moreau et al.) · 2021")
     assert all("· 2021 ·" in label for label in labels)  # the document filter holds
+
+
+def test_page_incompatible_index_offers_rebuild_not_traceback(
+    built_index, embedder, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index built with another model: a plain message and a rebuild button, never a traceback."""
+    from ingest.embedding import ProjectEmbeddingFunction
+    from ingest.index import client_for
+
+    damaged = built_index.model_copy(update={"index_dir": tmp_path / "index"})
+    shutil.copytree(built_index.index_dir, damaged.index_dir)
+    collection = client_for(damaged.index_dir).get_collection(
+        damaged.collection, embedding_function=ProjectEmbeddingFunction(embedder)
+    )
+    collection.modify(metadata={**(collection.metadata or {}), "embedding_dimension": 7})
+    for name, value in settings_env(damaged).items():
+        monkeypatch.setenv(name, value)
+    at = AppTest.from_file(str(APP_FILE), default_timeout=APP_TIMEOUT_S).run()
+    assert not at.exception
+    assert any("The search index cannot be used" in e.value for e in at.error)
+    assert at.button(key="rrmm_rebuild_index").label == "Rebuild index"
+    assert not at.chat_input  # the page stops before the chat

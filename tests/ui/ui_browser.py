@@ -19,6 +19,9 @@ from pathlib import Path
 from playwright.sync_api import Browser, Locator, Page, Playwright
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+APP_FILE = PROJECT_ROOT / "app.py"
+# AppTest: the first run in a process loads the embedding model and opens the index; later runs are warm.
+APP_TIMEOUT_S = 180
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
