@@ -41,4 +41,5 @@ else:
             chat.render_history(session, services)
         else:
             chat.render_welcome()
-export.render_export(session, corpus)
+export.render_export(session, corpus.docs)
+resources.render_status(services)

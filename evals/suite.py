@@ -148,9 +148,13 @@ def run_suite(config: SuiteConfig, settings: Settings) -> dict[str, Any]:
                                lambda: evaluate_retrieval_systems(work / "qa.jsonl", services, naive), {})
         qa = stages.run("answers: QA for 4 systems",
                         lambda: evaluate_qa_systems(work / "qa.jsonl", services, naive, config.progress), {})
-        vignette_results = stages.run(f"vignettes: {len(vignettes)} items",
-                                      lambda: evaluate_vignette_systems(work / "vignettes.jsonl", services,
-                                                                        naive), {})
+        vignette_results = stages.run(f"vignettes: rule layer, {len(vignettes)} items",
+                                      lambda: evaluate_vignette_rules(work / "vignettes.jsonl"), {})
+        if vignette_results:
+            vignette_results["answers"] = stages.run(
+                "vignettes: what each system replies to the case",
+                lambda: evaluate_vignette_answers(vignettes, vignette_results["predictions"], services,
+                                                  naive), {})
 
         metrics: dict[str, Any] = {
             "schema": 1,
@@ -395,13 +399,13 @@ def evaluate_qa_systems(qa_path: Path, services: Any, naive: Any, progress: bool
 # ------------------------------------------------------------------------------------------ vignettes
 
 # An answer line in one of these roles tells the reader the regimen is not for this patient (or is not a
-# recommendation at all); anywhere else, naming an avoid-listed regimen reads as offering it.
+# recommendation at all); anywhere else, unless its citation is labelled "not for this patient", naming
+# an avoid-listed regimen reads as offering it.
 FLAGGED_ROLES = frozenset({"avoid", "notice", "missing", "conflict", "update"})
 
 
-def evaluate_vignette_systems(path: Path, services: Any = None, naive: Any = None) -> dict[str, Any]:
-    """The rule layer's vignette metrics (evals.vignettes), one prediction record per vignette, and, when
-    services are given, what each of the four systems *shows* for the case (answer-level safety)."""
+def evaluate_vignette_rules(path: Path) -> dict[str, Any]:
+    """The rule layer's vignette metrics (evals.vignettes) and one prediction record per vignette."""
     from assistant.rules import decide, extract_facts, load_rules
     from assistant.vocabulary import load_vocabulary
     from evals.vignettes import _read, evaluate_vignettes, profile_facts
@@ -426,19 +430,18 @@ def evaluate_vignette_systems(path: Path, services: Any = None, naive: Any = Non
             "facts": profile_facts(extraction.profile),
             "misses": misses.get(item.get("id"), {}),
         })
-    result: dict[str, Any] = {"rules": rules_result, "predictions": predictions}
-    if services is not None:
-        result["answers"] = evaluate_vignette_answers(items, predictions, services, naive, vocab)
-    return result
+    return {"rules": rules_result, "predictions": predictions}
 
 
-def evaluate_vignette_answers(items: Sequence[dict], predictions: list[dict], services: Any, naive: Any,
-                              vocab: Any) -> dict[str, dict[str, Any]]:
+def evaluate_vignette_answers(items: Sequence[dict], predictions: list[dict], services: Any,
+                              naive: Any) -> dict[str, dict[str, Any]]:
     """For each system's reply to the case text: avoid-listed regimens it names outside a flagged line,
-    and the share of expected preferred regimens it names. Baselines' replies are their top passages."""
+    and the share of expected preferred regimens it names. Baselines' replies are their top passages.
+    Adds each system's findings to the vignette's prediction record."""
     from assistant.answer.compose import answer_question
     from evals.vignettes import normalize_label
 
+    vocab = services.vocabulary
     documents = services.retriever.documents
     repliers: dict[str, Callable[[str], Any]] = {
         name: (lambda text, ranker=ranker: passages_answer(text, ranker(text, BASELINE_ANSWER_PASSAGES),
@@ -456,7 +459,7 @@ def evaluate_vignette_answers(items: Sequence[dict], predictions: list[dict], se
             answer = reply(item["text"])
             avoid, preferred = (_codes(item["expected"].get(key), vocab, normalize_label)
                                 for key in ("avoid", "preferred"))
-            shown = {m.id for s in answer.sentences if s.role not in FLAGGED_ROLES
+            shown = {m.id for s in answer.sentences if not _flagged(s, answer)
                      for m in vocab.find_regimens(s.text)}
             named = {m.id for s in answer.sentences for m in vocab.find_regimens(s.text)}
             unsafe = sorted(avoid & shown)
@@ -473,6 +476,13 @@ def evaluate_vignette_answers(items: Sequence[dict], predictions: list[dict], se
             "answer_preferred_recall": preferred_named / preferred_total if preferred_total else None,
         }
     return results
+
+
+def _flagged(sentence: Any, answer: Any) -> bool:
+    """The line tells the reader it is not a recommendation for this patient: by its role, or by a
+    "not for this patient" label on a citation it rests on."""
+    labelled = {c.n for c in answer.citations if c.label}
+    return sentence.role in FLAGGED_ROLES or bool(labelled & set(sentence.citations))
 
 
 def _codes(labels: Sequence[str] | None, vocab: Any, normalize: Callable[[str, Any], str | None]) -> set[str]:
@@ -529,10 +539,11 @@ def _merge(metrics: dict[str, Any], retrieval: dict, qa: dict, vignettes: dict) 
         "Vignette rule metrics (branch, overlay, fact accuracy, preferred recall, avoid violations) measure "
         "the rule layer, which (c) and (d) share; (a) and (b) have no decision layer, hence “—”. The "
         "answer-level rows ask every system about the case text itself: an avoid-listed regimen named in "
-        "the reply outside a line that flags it (roles avoid / notice / missing / conflict / update) counts "
-        "as shown unflagged; for (a) and (b) every line is an unflagged passage. Naming is matched with "
-        "the project vocabulary, so a passage that names a regimen only to reject it still counts: a "
-        "conservative exposure measure, not a judgement of intent.",
+        "the reply outside a line that flags it (roles avoid / notice / missing / conflict / update, or a "
+        "citation labelled “not for this patient”) counts as shown unflagged; for (a) and (b) every line "
+        "is an unflagged passage. Naming is matched with the project vocabulary, so a passage that names a "
+        "regimen only to reject it still counts: a conservative exposure measure, not a judgement of "
+        "intent.",
     ]
 
 

@@ -11,6 +11,7 @@ its calibration in ``data/abstention.yaml``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +30,14 @@ class AbstentionConfig(BaseModel):
     threshold: float = Field(description="Abstain when the support score is below this.")
     candidates: int = Field(12, description="How many of the best-scored sentences are examined.")
     sentence_weight: float = Field(0.6, description="Share of support from the sentence (rest: its passage).")
-    missing_figure_factor: float = Field(0.75, description="Support multiplier when a figure is asked but absent.")
+    missing_figure_factor: float = Field(
+        0.75, description="Support multiplier when a figure is asked but absent."
+    )
+    unknown_agent_pattern: str = Field(
+        "",
+        description="Word endings of drug names; a question naming such a word the corpus never uses asks "
+        "about an agent the sources do not cover.",
+    )
 
 
 @lru_cache(maxsize=1)
@@ -47,22 +55,30 @@ class Support(BaseModel):
 
 
 def support_score(
-    terms: QuestionTerms, scored: Sequence[ScoredUnit], bank: SentenceBank,
+    terms: QuestionTerms,
+    scored: Sequence[ScoredUnit],
+    bank: SentenceBank,
     config: AbstentionConfig | None = None,
 ) -> Support:
     """The best support any candidate sentence gives the question, and whether to abstain."""
     config = config or load_abstention_config()
     unknown = tuple(sorted(t for t in terms.tokens if not bank.known(t)))
+    agent = re.compile(config.unknown_agent_pattern) if config.unknown_agent_pattern else None
+    unknown_agents = tuple(t for t in unknown if agent and t.isalpha() and len(t) > 5 and agent.search(t))
+    if unknown_agents:
+        return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
     best, best_chunk = 0.0, None
     for candidate in scored[: config.candidates]:
         unit = candidate.unit
         sentence_tokens = bank.tokens(f"{unit.context} {unit.text}")
         passage_tokens = bank.tokens(candidate.passage.chunk.text)
-        coverage = (config.sentence_weight * lexical_coverage(terms, sentence_tokens, bank)
-                    + (1 - config.sentence_weight) * lexical_coverage(terms, passage_tokens, bank))
+        coverage = config.sentence_weight * lexical_coverage(terms, sentence_tokens, bank) + (
+            1 - config.sentence_weight
+        ) * lexical_coverage(terms, passage_tokens, bank)
         if terms.asks_number and not candidate.numbers:
             coverage *= config.missing_figure_factor
         if coverage > best:
             best, best_chunk = coverage, unit.chunk_id
-    return Support(score=round(best, 4), abstain=best < config.threshold, unknown_terms=unknown,
-                   best_chunk=best_chunk)
+    return Support(
+        score=round(best, 4), abstain=best < config.threshold, unknown_terms=unknown, best_chunk=best_chunk
+    )

@@ -114,9 +114,11 @@ def classify_turn(question: str, *, has_patient: bool = False, has_history: bool
     if has_history and _first(p.follow_up, text):
         return TurnClass(kind="follow_up", reason="leans on the previous turn")
     asks_treatment = _first(p.treatment_ask, text) is not None
-    if (has_patient and (asks_treatment or len(text.split()) <= 12 or looks_like_case(text))) or (
-        asks_treatment and sum(1 for f in p.case_features if f.search(text)) >= 1
-    ) or looks_like_case(text):
+    if (
+        (has_patient and (asks_treatment or len(text.split()) <= 12 or looks_like_case(text)))
+        or (asks_treatment and sum(1 for f in p.case_features if f.search(text)) >= 1)
+        or looks_like_case(text)
+    ):
         return TurnClass(kind="patient", reason="asks what to do for a patient")
     if _first(p.definition, text):
         return TurnClass(kind="definition", reason="asks what a term means")

@@ -25,7 +25,7 @@ from assistant.answer import constrain
 from assistant.answer.abstain import Support, support_score
 from assistant.answer.classify import classify_turn, out_of_scope_reason
 from assistant.answer.followup import Conversation, resolve_follow_up
-from assistant.answer.models import AnswerSentence, Answer, Citation, TurnKind
+from assistant.answer.models import Answer, AnswerSentence, Citation, TurnKind
 from assistant.answer.select import (
     QuestionTerms,
     ScoredUnit,
@@ -60,8 +60,14 @@ class CitationBook:
         self.citations: list[Citation] = []
         self._numbers: dict[tuple, int] = {}
 
-    def cite(self, chunk: Chunk, quote: str | None, scope: str = "unconstrained", label: str | None = None,
-             number: int | None = None) -> int:
+    def cite(
+        self,
+        chunk: Chunk,
+        quote: str | None,
+        scope: str = "unconstrained",
+        label: str | None = None,
+        number: int | None = None,
+    ) -> int:
         corpus = self._services.corpus
         printed = corpus.printed(chunk.doc_id, chunk.line_start, chunk.line_end)
         span = printed_span(quote, printed) if quote else None
@@ -70,19 +76,33 @@ class CitationBook:
             return self._numbers[key]
         meta = corpus.meta(chunk.doc_id)
         n = number or len(self.citations) + 1
-        self.citations.append(Citation(
-            n=n, chunk_id=chunk.id, doc=chunk.doc_id, title=meta.title, year=meta.year,
-            year_label=meta.year_label, section=chunk.section, line_start=chunk.line_start,
-            line_end=chunk.line_end, kind=chunk.kind, text=printed, span=span, scope=scope, label=label,
-        ))
+        self.citations.append(
+            Citation(
+                n=n,
+                chunk_id=chunk.id,
+                doc=chunk.doc_id,
+                title=meta.title,
+                year=meta.year,
+                year_label=meta.year_label,
+                section=chunk.section,
+                line_start=chunk.line_start,
+                line_end=chunk.line_end,
+                kind=chunk.kind,
+                text=printed,
+                span=span,
+                scope=scope,
+                label=label,
+            )
+        )
         self._numbers[key] = n
         return n
 
 
 def locate_quote(services: Services, doc: str, line: int, quote: str) -> Chunk | None:
     """The chunk holding a rule's source quote (it starts on `line` of `doc`)."""
-    candidates = [c for c in services.chunks_by_id.values()
-                  if c.doc_id == doc and c.line_start <= line <= c.line_end]
+    candidates = [
+        c for c in services.chunks_by_id.values() if c.doc_id == doc and c.line_start <= line <= c.line_end
+    ]
     if not candidates:
         return None
     quote_tokens = services.bank.tokens(quote)
@@ -102,14 +122,31 @@ def render(sentences: Iterable[AnswerSentence]) -> str:
     return "\n".join(lines)
 
 
+_TABLE_TITLE = re.compile(r"^\s*(Table\s*\d+[.:]?[^\n]*)$", re.MULTILINE | re.IGNORECASE)
+
+
+def _table_header(text: str) -> str:
+    """The column-header row: the first row with several cells and hardly any figures."""
+    for row in text.splitlines():
+        cells = [c.strip() for c in row.split("|") if c.strip()]
+        if len(cells) >= 3 and sum(bool(re.search(r"\d", c)) for c in cells) <= len(cells) // 3:
+            return " | ".join(cells)
+    return ""
+
+
 def unit_text(scored: ScoredUnit) -> str:
-    """How a selected unit reads in the answer: a sentence as is; a table row with its table and trial."""
+    """How a selected unit reads in the answer: a sentence as is; a table row (cells as printed) after its
+    table's title, its column headers and, for an arm's row, the trial row above it."""
     unit = scored.unit
     if unit.kind == "sentence":
         return unit.text
-    where = scored.passage.chunk.section or "Table"
+    chunk = scored.passage.chunk
+    title = _TABLE_TITLE.search(chunk.text)
+    where = (title.group(1).strip() if title else chunk.section or "Table")[:160]
+    header = _table_header(chunk.text)
+    columns = f" (columns: {header})" if header and header != unit.text else ""
     context = f"{unit.context} / " if unit.context else ""
-    return f"{where}: {context}{unit.text}"
+    return f"{where}{columns}: {context}{unit.text}"
 
 
 # ---- entry point -------------------------------------------------------------------------------
@@ -121,13 +158,19 @@ def _finish(answer: dict[str, Any], started: float) -> Answer:
     return Answer(**answer)
 
 
-def _notice(question: str, kind: TurnKind, status: str, message: str, started: float,
-            resolved: str | None = None) -> Answer:
-    return _finish({
-        "question": question, "resolved_question": resolved if resolved is not None else question,
-        "turn_kind": kind, "status": status,
-        "sentences": (AnswerSentence(text=message, role="notice"),),
-    }, started)
+def _notice(
+    question: str, kind: TurnKind, status: str, message: str, started: float, resolved: str | None = None
+) -> Answer:
+    return _finish(
+        {
+            "question": question,
+            "resolved_question": resolved if resolved is not None else question,
+            "turn_kind": kind,
+            "status": status,
+            "sentences": (AnswerSentence(text=message, role="notice"),),
+        },
+        started,
+    )
 
 
 def answer_question(
@@ -163,8 +206,9 @@ def answer_question(
         if reason:
             turn = turn.model_copy(update={"kind": "out_of_scope", "reason": reason})
     if turn.kind == "out_of_scope":
-        return _notice(question, "out_of_scope", "out_of_scope", p["out_of_scope"].format(reason=turn.reason),
-                       started)
+        return _notice(
+            question, "out_of_scope", "out_of_scope", p["out_of_scope"].format(reason=turn.reason), started
+        )
     if turn.kind == "empty":
         return _notice(question, "empty", "invalid_input", p["invalid_empty"], started)
 
@@ -176,13 +220,15 @@ def answer_question(
         body = patient_answer(asked, resolved, known_patient, services, constrained=constrained)
     else:
         body = factual_answer(resolved, services)
-    return _finish({"question": question or asked, "resolved_question": resolved, "turn_kind": kind, **body},
-                   started)
+    return _finish(
+        {"question": question or asked, "resolved_question": resolved, "turn_kind": kind, **body}, started
+    )
 
 
 # ---- factual -----------------------------------------------------------------------------------
-def _evidence(query: str, passages: Sequence[Passage], services: Services,
-              allowed: set[str] | None = None) -> tuple[QuestionTerms, list[ScoredUnit]]:
+def _evidence(
+    query: str, passages: Sequence[Passage], services: Services, allowed: set[str] | None = None
+) -> tuple[QuestionTerms, list[ScoredUnit]]:
     expansion = QueryExpander.default().expand(query).text
     terms = question_terms(query, expansion, services.bank)
     vector = np.asarray(services.embedder.embed_query(query), dtype=np.float32)
@@ -196,8 +242,13 @@ def _related(passages: Sequence[Passage], book: CitationBook, limit: int = 3) ->
     for passage in passages[:limit]:
         n = book.cite(passage.chunk, None, scope=passage.scope, label=label)
         meta = book.citations[n - 1]
-        out.append(AnswerSentence(text=f"{meta.title} ({meta.year_label}), {meta.section or 'passage'}",
-                                  citations=(n,), role="related"))
+        out.append(
+            AnswerSentence(
+                text=f"{meta.title} ({meta.year_label}), {meta.section or 'passage'}",
+                citations=(n,),
+                role="related",
+            )
+        )
     return out
 
 
@@ -205,12 +256,21 @@ def _topic_numbers(text: str) -> frozenset[str]:
     return frozenset(n.rstrip("%").replace("·", ".") for n in _NUMBER.findall(text)) - {"1", "2", "3", "95"}
 
 
-def _conflicts(points: Sequence[ScoredUnit], scored: Sequence[ScoredUnit], services: Services) -> list[
-        tuple[str, list[ScoredUnit]]]:
+def _conflicts(
+    points: Sequence[ScoredUnit], scored: Sequence[ScoredUnit], services: Services
+) -> list[tuple[str, list[ScoredUnit]]]:
     """Same trial and endpoint, different documents, no figure in common: both sides are shown."""
     vocabulary = services.vocabulary
-    endpoint_words = ("progression-free survival", "overall survival", "response rate", "hazard ratio", "PFS",
-                      "OS", "ORR", "HR")
+    endpoint_words = (
+        "progression-free survival",
+        "overall survival",
+        "response rate",
+        "hazard ratio",
+        "PFS",
+        "OS",
+        "ORR",
+        "HR",
+    )
     found = []
     pool = [s for s in scored[:12] if s.score >= scored[0].score * 0.6] if scored else []
     for point in points:
@@ -224,7 +284,9 @@ def _conflicts(points: Sequence[ScoredUnit], scored: Sequence[ScoredUnit], servi
                 continue
             if not trials & {m.id for m in vocabulary.find_trials(other.unit.text)}:
                 continue
-            if not endpoints & {e for e in endpoint_words if re.search(rf"\b{re.escape(e)}\b", other.unit.text)}:
+            if not endpoints & {
+                e for e in endpoint_words if re.search(rf"\b{re.escape(e)}\b", other.unit.text)
+            }:
                 continue
             other_numbers = _topic_numbers(other.unit.text)
             if other_numbers and not numbers & other_numbers:
@@ -236,8 +298,12 @@ def _conflicts(points: Sequence[ScoredUnit], scored: Sequence[ScoredUnit], servi
     return found
 
 
-def factual_answer(query: str, services: Services, passages: Sequence[Passage] | None = None,
-                   book: CitationBook | None = None) -> dict[str, Any]:
+def factual_answer(
+    query: str,
+    services: Services,
+    passages: Sequence[Passage] | None = None,
+    book: CitationBook | None = None,
+) -> dict[str, Any]:
     p = phrases()
     book = book or CitationBook(services)
     config = services.bank.config
@@ -249,13 +315,21 @@ def factual_answer(query: str, services: Services, passages: Sequence[Passage] |
         detail = ", ".join(f'"{t}"' for t in support.unknown_terms) or p["abstain_detail_default"]
         notice = AnswerSentence(text=p["abstain"].format(detail=detail), role="notice")
         related = _related(passages, book)
-        return {"status": "abstained", "abstained": True, "sentences": (notice, *related),
-                "citations": (), "related": tuple(book.citations), "support_score": support.score}
+        return {
+            "status": "abstained",
+            "abstained": True,
+            "sentences": (notice, *related),
+            "citations": (),
+            "related": tuple(book.citations),
+            "support_score": support.score,
+        }
     points = pick_points(scored, services.bank)
     sentences = []
     for i, point in enumerate(points):
         n = book.cite(point.passage.chunk, point.unit.text, scope=point.passage.scope)
-        sentences.append(AnswerSentence(text=unit_text(point), citations=(n,), role="lead" if i == 0 else "point"))
+        sentences.append(
+            AnswerSentence(text=unit_text(point), citations=(n,), role="lead" if i == 0 else "point")
+        )
     for topic, sides in _conflicts(points, scored, services):
         parts = []
         for side in sides:
@@ -265,10 +339,19 @@ def factual_answer(query: str, services: Services, passages: Sequence[Passage] |
                 sentences.append(AnswerSentence(text=unit_text(side), citations=(n,), role="point"))
             parts.append(p["conflict_side"].format(title=meta.title, year=meta.year_label, n=n))
         numbers = tuple(int(m) for m in re.findall(r"\[(\d+)\]", " ".join(parts)))
-        sentences.append(AnswerSentence(text=p["conflict"].format(topic=topic, sides="; ".join(parts)),
-                                        citations=numbers, role="conflict"))
-    return {"status": "answered", "sentences": tuple(sentences), "citations": tuple(book.citations),
-            "support_score": support.score}
+        sentences.append(
+            AnswerSentence(
+                text=p["conflict"].format(topic=topic, sides="; ".join(parts)),
+                citations=numbers,
+                role="conflict",
+            )
+        )
+    return {
+        "status": "answered",
+        "sentences": tuple(sentences),
+        "citations": tuple(book.citations),
+        "support_score": support.score,
+    }
 
 
 # ---- patient -----------------------------------------------------------------------------------
@@ -284,8 +367,9 @@ def _cite_sources(sources: Sequence[Any], book: CitationBook, services: Services
 
 def _is_generic(question: str) -> bool:
     """A bare "what now?" carries no topic of its own: evidence is then sought for the branch."""
-    return len(question.split()) <= 12 and not re.search(r"\b(?:PFS|OS|ORR|HR|trial|dose|toxicit)", question,
-                                                         re.IGNORECASE)
+    return len(question.split()) <= 12 and not re.search(
+        r"\b(?:PFS|OS|ORR|HR|trial|dose|toxicit)", question, re.IGNORECASE
+    )
 
 
 def branch_card(decision: Any, book: CitationBook, services: Services) -> list[AnswerSentence]:
@@ -295,15 +379,23 @@ def branch_card(decision: Any, book: CitationBook, services: Services) -> list[A
     cite = lambda sources: _cite_sources(sources, book, services)  # noqa: E731
     branch_cites = cite(decision.branch_sources)
     lines = [
-        AnswerSentence(text=p["patient_branch"].format(label=decision.branch_label), citations=branch_cites,
-                       role="branch"),
-        AnswerSentence(text=p["patient_why"].format(explanation=" ".join(decision.explanation.split())),
-                       citations=branch_cites, role="branch"),
+        AnswerSentence(
+            text=p["patient_branch"].format(label=decision.branch_label),
+            citations=branch_cites,
+            role="branch",
+        ),
+        AnswerSentence(
+            text=p["patient_why"].format(explanation=" ".join(decision.explanation.split())),
+            citations=branch_cites,
+            role="branch",
+        ),
     ]
     if decision.missing_facts:
         lines.append(AnswerSentence(text=p["patient_missing_intro"], role="notice"))
-        lines += [AnswerSentence(text=p["patient_missing"].format(question=m.question), role="missing")
-                  for m in decision.missing_facts]
+        lines += [
+            AnswerSentence(text=p["patient_missing"].format(question=m.question), role="missing")
+            for m in decision.missing_facts
+        ]
     tiers = p["tiers"]
     excluded = {a.regimen for a in decision.avoid}
     for option in decision.options:
@@ -313,27 +405,51 @@ def branch_card(decision: Any, book: CitationBook, services: Services) -> list[A
         quoted = option.wording and not (named & excluded)
         wording = f" — “{option.wording.rstrip('.')}”" if quoted else ""
         flags = f" ({'; '.join(option.flags)})" if option.flags else ""
-        lines.append(AnswerSentence(
-            text=p["patient_option"].format(tier=tiers.get(option.tier, option.tier),
-                                            name=f"{option.name} ({option.regimen})", wording=wording) + flags,
-            citations=cite(option.sources), role="option"))
+        lines.append(
+            AnswerSentence(
+                text=p["patient_option"].format(
+                    tier=tiers.get(option.tier, option.tier),
+                    name=f"{option.name} ({option.regimen})",
+                    wording=wording,
+                )
+                + flags,
+                citations=cite(option.sources),
+                role="option",
+            )
+        )
     for avoid in decision.avoid:
-        lines.append(AnswerSentence(
-            text=p["patient_avoid"].format(name=f"{avoid.name} ({avoid.regimen})", reason=avoid.reason.rstrip(".")),
-            citations=cite(avoid.sources), role="avoid"))
+        lines.append(
+            AnswerSentence(
+                text=p["patient_avoid"].format(
+                    name=f"{avoid.name} ({avoid.regimen})", reason=avoid.reason.rstrip(".")
+                ),
+                citations=cite(avoid.sources),
+                role="avoid",
+            )
+        )
     for modifier in decision.modifiers:
-        lines.append(AnswerSentence(text=p["patient_modifier"].format(text=f"{modifier.label}: {modifier.effect}"),
-                                    citations=cite(modifier.sources), role="modifier"))
+        lines.append(
+            AnswerSentence(
+                text=p["patient_modifier"].format(text=f"{modifier.label}: {modifier.effect}"),
+                citations=cite(modifier.sources),
+                role="modifier",
+            )
+        )
     for update in decision.updates:
         sides = "; ".join(f"{pos.doc} ({pos.year_label}): {pos.position}" for pos in update.positions)
-        lines.append(AnswerSentence(text=p["patient_update"].format(text=f"{update.topic} — {sides}"),
-                                    citations=cite([s for pos in update.positions for s in pos.sources]),
-                                    role="update"))
+        lines.append(
+            AnswerSentence(
+                text=p["patient_update"].format(text=f"{update.topic} — {sides}"),
+                citations=cite([s for pos in update.positions for s in pos.sources]),
+                role="update",
+            )
+        )
     return lines
 
 
-def patient_answer(question: str, resolved: str, patient_text: str, services: Services,
-                   constrained: bool = True) -> dict[str, Any]:
+def patient_answer(
+    question: str, resolved: str, patient_text: str, services: Services, constrained: bool = True
+) -> dict[str, Any]:
     """Branch card from the rule layer, then evidence retrieved within the branch, with any sentence that
     names an excluded regimen labelled "not for this patient"."""
     from assistant.rules import decide, extract_facts
@@ -341,24 +457,36 @@ def patient_answer(question: str, resolved: str, patient_text: str, services: Se
     p = phrases()
     decision = decide(extract_facts(patient_text).profile, services.rules, services.vocabulary)
     if decision.branch == "out_of_scope":
-        message = p["out_of_scope"].format(reason=p["patient_out_of_scope"].format(
-            reason=" ".join(decision.explanation.split()).rstrip(".")))
-        return {"status": "out_of_scope", "branch": decision.branch,
-                "sentences": (AnswerSentence(text=message, role="notice"),)}
+        message = p["out_of_scope"].format(
+            reason=p["patient_out_of_scope"].format(reason=" ".join(decision.explanation.split()).rstrip("."))
+        )
+        return {
+            "status": "out_of_scope",
+            "branch": decision.branch,
+            "sentences": (AnswerSentence(text=message, role="notice"),),
+        }
     book = CitationBook(services)
     sentences = branch_card(decision, book, services)
     if decision.branch == "needs_more_information":
-        return {"status": "needs_information", "branch": decision.branch, "sentences": tuple(sentences),
-                "citations": tuple(book.citations)}
+        return {
+            "status": "needs_information",
+            "branch": decision.branch,
+            "sentences": tuple(sentences),
+            "citations": tuple(book.citations),
+        }
     profile = extract_facts(patient_text).profile
-    reasons = constrain.excluded_reasons(decision, profile.refractory_drugs(), services.vocabulary,
-                                         p["refractory_reason"])
+    reasons = constrain.excluded_reasons(
+        decision, profile.refractory_drugs(), services.vocabulary, p["refractory_reason"]
+    )
     query = resolved
     if _is_generic(resolved):
         query = f"{decision.branch_label}. {' '.join(decision.explanation.split())}"
     k = services.bank.config.passages
-    passages = (constrain.constrained_search(query, decision, services, k) if constrained
-                else constrain.unconstrained_search(query, services, k))
+    passages = (
+        constrain.constrained_search(query, decision, services, k)
+        if constrained
+        else constrain.unconstrained_search(query, services, k)
+    )
     terms, scored = _evidence(query, passages, services, allowed={p_.chunk.id for p_ in passages})
     scored = [s for s in scored if not is_legend(s.unit)]  # a legend line is no evidence for a patient
     points = pick_points(scored, services.bank, max_points=3)
@@ -374,6 +502,10 @@ def patient_answer(question: str, resolved: str, patient_text: str, services: Se
         elif point.passage.scope == "outside_branch":
             text = f"{p['outside_branch_note']} {text}"
         sentences.append(AnswerSentence(text=text, citations=(n,), role="point"))
-    return {"status": "answered", "branch": decision.branch, "sentences": tuple(sentences),
-            "citations": tuple(book.citations),
-            "support_score": support_score(terms, scored, services.bank).score if scored else None}
+    return {
+        "status": "answered",
+        "branch": decision.branch,
+        "sentences": tuple(sentences),
+        "citations": tuple(book.citations),
+        "support_score": support_score(terms, scored, services.bank).score if scored else None,
+    }

@@ -20,8 +20,10 @@ def known_tags(retriever: Any) -> dict[str, set[str]]:
     """Tag values present in the index (filters with unknown values are rejected by the retriever)."""
     cached = getattr(retriever, "_answer_known_tags", None)
     if cached is None:
-        cached = {field: {t for c in retriever.chunks for t in getattr(c, field)}
-                  for field in ("branches", "regimens", "trials")}
+        cached = {
+            field: {t for c in retriever.chunks for t in getattr(c, field)}
+            for field in ("branches", "regimens", "trials")
+        }
         retriever._answer_known_tags = cached
     return cached
 
@@ -29,8 +31,9 @@ def known_tags(retriever: Any) -> dict[str, set[str]]:
 def branch_scope(decision: Any, vocabulary: Vocabulary) -> dict[str, tuple[str, ...]]:
     """Branch id, offered regimens and the trials that tested them: what 'within the branch' means."""
     regimens = tuple(dict.fromkeys(o.regimen for o in decision.options))
-    trials = tuple(sorted({name for name, trial in vocabulary.trials.items()
-                           if set(trial.regimens) & set(regimens)}))
+    trials = tuple(
+        sorted({name for name, trial in vocabulary.trials.items() if set(trial.regimens) & set(regimens)})
+    )
     return {"branches": (decision.branch,), "regimens": regimens, "trials": trials}
 
 
@@ -62,8 +65,9 @@ def unconstrained_search(query: str, services: Any, k: int) -> list[Passage]:
     return [p.model_copy(update={"scope": "unconstrained"}) for p in services.retriever.search(query, k=k)]
 
 
-def excluded_reasons(decision: Any, refractory_drugs: frozenset[str], vocabulary: Vocabulary,
-                     refractory_template: str) -> dict[str, str]:
+def excluded_reasons(
+    decision: Any, refractory_drugs: frozenset[str], vocabulary: Vocabulary, refractory_template: str
+) -> dict[str, str]:
     """Regimen code -> why it is not for this patient: the rule layer's exclusions, plus every vocabulary
     regimen containing a drug the patient is refractory to (whatever retrieval finds)."""
     reasons = {a.regimen: a.reason.rstrip(".") for a in decision.avoid}

@@ -50,7 +50,9 @@ class Conversation(BaseModel):
     def last(self) -> Turn | None:
         return self.turns[-1] if self.turns else None
 
-    def with_answer(self, answer: Answer, vocabulary: Vocabulary, patient_text: str | None = None) -> Conversation:
+    def with_answer(
+        self, answer: Answer, vocabulary: Vocabulary, patient_text: str | None = None
+    ) -> Conversation:
         """The state after `answer`; `patient_text`, when given, is added to what is known of the patient."""
         text = answer.resolved_question
         turn = Turn(
@@ -65,7 +67,9 @@ class Conversation(BaseModel):
         patient = self.patient_text
         if patient_text and patient_text.strip():
             patient = f"{patient}\n{patient_text.strip()}" if patient else patient_text.strip()
-        return self.model_copy(update={"turns": (*self.turns, turn)[-self.max_turns :], "patient_text": patient})
+        return self.model_copy(
+            update={"turns": (*self.turns, turn)[-self.max_turns :], "patient_text": patient}
+        )
 
 
 @lru_cache(maxsize=1)
@@ -135,12 +139,20 @@ def resolve_follow_up(question: str, previous: Turn, vocabulary: Vocabulary) -> 
     for group, surfaces in by_group.items():
         same_group = [m for n, m in _find_endpoints(base) if _group(n) == group]
         if same_group:
-            base = _replace_first(base, [(same_group[0].start(), same_group[0].end())], " and ".join(surfaces))
+            base = _replace_first(
+                base, [(same_group[0].start(), same_group[0].end())], " and ".join(surfaces)
+            )
             for surface in surfaces:
                 rest = rest.replace(surface, " ", 1)
             replaced = True
-    rest = " ".join(re.sub(r"^(?:(?:for|the|with|and|or)\b\s*)+|\b(?:and|or)\s*$", "", rest.strip(" ,.;:"),
-                           flags=re.IGNORECASE).split())
+    rest = " ".join(
+        re.sub(
+            r"^(?:(?:for|the|with|and|or)\b\s*)+|\b(?:and|or)\s*$",
+            "",
+            rest.strip(" ,.;:"),
+            flags=re.IGNORECASE,
+        ).split()
+    )
     if not replaced:
         return f"{base} — {fragment}?"
     if rest and re.search(r"[A-Za-z]{3,}", rest):

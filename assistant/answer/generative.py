@@ -83,8 +83,12 @@ class Verdict(BaseModel):
     reason: str = ""
 
 
-def verify_sentence(sentence: str, citations: dict[int, Citation],
-                    tokens: Callable[[str], set[str]] = _content_tokens, min_support: float = 0.7) -> Verdict:
+def verify_sentence(
+    sentence: str,
+    citations: dict[int, Citation],
+    tokens: Callable[[str], set[str]] = _content_tokens,
+    min_support: float = 0.7,
+) -> Verdict:
     """Check one generated sentence against the passages it cites."""
     keys = [int(k) for k in _MARKER.findall(sentence)]
     valid = tuple(dict.fromkeys(k for k in keys if k in citations))
@@ -95,18 +99,26 @@ def verify_sentence(sentence: str, citations: dict[int, Citation],
     printed_numbers = {_normal_number(n) for n in _NUMBER.findall(passages)}
     invented = [n for n in _NUMBER.findall(text) if _normal_number(n) not in printed_numbers]
     if invented:
-        return Verdict(text=text, citations=valid, supported=False, reason=f"numbers not in the passages: {invented}")
+        return Verdict(
+            text=text, citations=valid, supported=False, reason=f"numbers not in the passages: {invented}"
+        )
     wanted = tokens(text)
     if wanted:
         present = tokens(passages)
         share = len(wanted & present) / len(wanted)
         if share < min_support:
-            return Verdict(text=text, citations=valid, supported=False,
-                           reason=f"only {share:.0%} of its words are in the cited passages")
+            return Verdict(
+                text=text,
+                citations=valid,
+                supported=False,
+                reason=f"only {share:.0%} of its words are in the cited passages",
+            )
     return Verdict(text=text, citations=valid, supported=True)
 
 
-def verify_generated(text: str, answer: Answer, config: GenerativeConfig | None = None) -> list[AnswerSentence]:
+def verify_generated(
+    text: str, answer: Answer, config: GenerativeConfig | None = None
+) -> list[AnswerSentence]:
     """Generated text -> verified answer sentences (unsupported ones dropped or flagged)."""
     config = config or load_generative_config()
     by_n = {c.n: c for c in answer.citations}
@@ -116,20 +128,32 @@ def verify_generated(text: str, answer: Answer, config: GenerativeConfig | None 
         if verdict.supported:
             out.append(AnswerSentence(text=verdict.text, citations=verdict.citations, role="point"))
         elif config.unsupported_policy == "flag" and verdict.text:
-            out.append(AnswerSentence(text=config.flag_prefix + verdict.text, citations=verdict.citations,
-                                      role="notice"))
+            out.append(
+                AnswerSentence(
+                    text=config.flag_prefix + verdict.text, citations=verdict.citations, role="notice"
+                )
+            )
     return out
 
 
 def build_messages(answer: Answer, config: GenerativeConfig | None = None) -> list[tuple[str, str]]:
     config = config or load_generative_config()
     passages = "\n".join(
-        config.passage_template.format(n=c.n, title=c.title, year=c.year_label, section=c.section or "-",
-                                       text=" ".join(c.text.split())[: config.max_passage_chars])
+        config.passage_template.format(
+            n=c.n,
+            title=c.title,
+            year=c.year_label,
+            section=c.section or "-",
+            text=" ".join(c.text.split())[: config.max_passage_chars],
+        )
         for c in answer.citations
     )
-    user = config.user_template.format(question=answer.resolved_question, draft=answer.text, passages=passages,
-                                       max_sentences=config.max_sentences)
+    user = config.user_template.format(
+        question=answer.resolved_question,
+        draft=answer.text,
+        passages=passages,
+        max_sentences=config.max_sentences,
+    )
     return [("system", config.system_prompt), ("human", user)]
 
 
@@ -142,8 +166,11 @@ def rewrite(answer: Answer, chat_model: Any, config: GenerativeConfig | None = N
 
     config = config or load_generative_config()
     reply = chat_model.invoke(build_messages(answer, config))
-    content = reply.content if isinstance(reply.content, str) else " ".join(
-        part.get("text", "") if isinstance(part, dict) else str(part) for part in reply.content)
+    content = (
+        reply.content
+        if isinstance(reply.content, str)
+        else " ".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in reply.content)
+    )
     sentences = verify_generated(content, answer, config)
     if not any(s.citations for s in sentences):
         return answer

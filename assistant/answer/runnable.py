@@ -32,15 +32,21 @@ def answer_runnable(services: Services, chat_model: Any | None = None) -> Runnab
         if isinstance(inputs, str):
             inputs = {"question": inputs}
         if not isinstance(inputs, dict):
-            raise TypeError("the answer runnable takes a dict {question, patient_text?, conversation?} or a str")
+            raise TypeError(
+                "the answer runnable takes a dict {question, patient_text?, conversation?} or a str"
+            )
         unknown = set(inputs) - _KEYS
         if unknown:
             raise ValueError(f"unknown input keys {sorted(unknown)}; expected {sorted(_KEYS)}")
         conversation = inputs.get("conversation")
         if conversation is not None and not isinstance(conversation, Conversation):
             conversation = Conversation.model_validate(conversation)
-        answer = answer_question(inputs.get("question") or "", conversation=conversation,
-                                 patient_text=inputs.get("patient_text"), services=services)
+        answer = answer_question(
+            inputs.get("question") or "",
+            conversation=conversation,
+            patient_text=inputs.get("patient_text"),
+            services=services,
+        )
         if model is not None:
             from assistant.answer.generative import rewrite
 

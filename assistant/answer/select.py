@@ -10,6 +10,7 @@ sentences, so a subgroup's median PFS / HR comes back as the printed row.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Sequence
@@ -39,6 +40,9 @@ class SelectionConfig(BaseModel):
     passages: int
     max_points: int
     relative_floor: float
+    second_sentence_weight: float
+    sentences_per_passage: tuple[int, ...]
+    passage_floor: float
     duplicate_overlap: float
     max_table_rows: int
     corpus_sentences: int
@@ -140,7 +144,7 @@ class SentenceBank:
         if cached is None:
             stop = self.config.stopwords
             words = _WORD.findall(text.lower().replace("-", " "))
-            cached = frozenset(self._stem(w) for w in words if w not in stop and len(w) > 1 or w.isdigit())
+            cached = frozenset(self._stem(w) for w in words if (w not in stop and len(w) > 1) or w.isdigit())
             if len(self._token_cache) < 200_000:
                 self._token_cache[text] = cached
         return cached
@@ -166,14 +170,24 @@ class SentenceBank:
             units, heading = [], ""
             for row in rows:
                 names_trial = bool(self.vocabulary.find_trials(row.text))
-                units.append(EvidenceUnit(chunk_id=chunk.id, text=row.text, start=row.start, end=row.end,
-                                          kind="row", context="" if names_trial else heading))
+                units.append(
+                    EvidenceUnit(
+                        chunk_id=chunk.id,
+                        text=row.text,
+                        start=row.start,
+                        end=row.end,
+                        kind="row",
+                        context="" if names_trial else heading,
+                    )
+                )
                 if names_trial:
                     heading = row.text
             return units
         spans: list[TextSpan] = split_sentences(chunk.text)
-        return [EvidenceUnit(chunk_id=chunk.id, text=s.text, start=s.start, end=s.end, kind="sentence")
-                for s in spans]
+        return [
+            EvidenceUnit(chunk_id=chunk.id, text=s.text, start=s.start, end=s.end, kind="sentence")
+            for s in spans
+        ]
 
     def vectors(self, units: Sequence[EvidenceUnit]) -> np.ndarray:
         """Embeddings of `units` (row units are embedded with their context), computing only misses."""
@@ -184,35 +198,73 @@ class SentenceBank:
                 self._vectors[(unit.chunk_id, unit.start)] = vector
         return np.stack([self._vectors[(u.chunk_id, u.start)] for u in units])
 
-    def warm(self, batch: int = 256) -> None:
-        """Embed every sentence of the corpus now (UI start-up, evaluation), so no question pays for it,
-        and enable the corpus-wide sentence search that backs up passage retrieval."""
+    def warm(self, cache_path: Path | None = None, batch: int = 256) -> None:
+        """Embed every sentence of the corpus (once per process), so no question pays for it, and enable
+        the corpus-wide sentence search that backs up passage retrieval.
+
+        `cache_path`: an .npz keeping the vectors between processes, valid while the sentence texts
+        and the model are unchanged (a content hash is stored beside the vectors).
+        """
         if self._all_units is not None:
             return
         units = [u for chunk in self.chunks.values() for u in self.units(chunk)]
-        matrix = np.concatenate([self.vectors(units[i : i + batch]) for i in range(0, len(units), batch)])
+        texts = [f"{u.context} {u.text}".strip() for u in units]
+        key = hashlib.sha256("\x00".join([str(getattr(self._embedder, "model_name", "")), *texts]).encode())
+        digest = key.hexdigest()
+        matrix = _load_vectors(cache_path, digest, len(units)) if cache_path else None
+        if matrix is None:
+            matrix = np.concatenate([self.vectors(units[i : i + batch]) for i in range(0, len(units), batch)])
+            if cache_path:
+                _save_vectors(cache_path, digest, matrix)
+        for unit, vector in zip(units, matrix, strict=True):
+            self._vectors[(unit.chunk_id, unit.start)] = vector
         self._all_units, self._all_matrix = units, matrix
 
     @property
     def warmed(self) -> bool:
         return self._all_units is not None
 
-    def nearest_units(self, question_vector: np.ndarray, terms: QuestionTerms, n: int,
-                      allowed: set[str] | None = None) -> list[EvidenceUnit]:
+    def nearest_units(
+        self, question_vector: np.ndarray, terms: QuestionTerms, n: int, allowed: set[str] | None = None
+    ) -> list[EvidenceUnit]:
         """The `n` corpus sentences closest to the question (dense + lexical), whatever passage retrieval
         found: a quote in a long passage that ranked low still gets its chance. Needs ``warm()``."""
         if self._all_units is None or n <= 0:
             return []
         dense = self._all_matrix @ question_vector
-        lexical = np.fromiter((lexical_coverage(terms, self.tokens(f"{u.context} {u.text}"), self)
-                               for u in self._all_units), dtype=np.float32, count=len(self._all_units))
+        lexical = np.fromiter(
+            (lexical_coverage(terms, self.tokens(f"{u.context} {u.text}"), self) for u in self._all_units),
+            dtype=np.float32,
+            count=len(self._all_units),
+        )
         combined = dense + lexical
         if allowed is not None:
-            mask = np.fromiter((u.chunk_id in allowed for u in self._all_units), dtype=bool,
-                               count=len(self._all_units))
+            mask = np.fromiter(
+                (u.chunk_id in allowed for u in self._all_units), dtype=bool, count=len(self._all_units)
+            )
             combined = np.where(mask, combined, -np.inf)
         order = np.argsort(-combined)[:n]
         return [self._all_units[i] for i in order if np.isfinite(combined[i])]
+
+
+def _load_vectors(path: Path, digest: str, n: int) -> np.ndarray | None:
+    try:
+        with np.load(path) as data:
+            if str(data["digest"]) == digest and data["vectors"].shape[0] == n:
+                return data["vectors"].astype(np.float32)
+    except (OSError, KeyError, ValueError):
+        return None
+    return None
+
+
+def _save_vectors(path: Path, digest: str, matrix: np.ndarray) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp.npz")
+        np.savez(temporary, digest=np.array(digest), vectors=matrix.astype(np.float32))
+        temporary.replace(path)
+    except OSError:
+        pass  # a read-only index folder only costs the next process the embedding time
 
 
 class QuestionTerms(BaseModel):
@@ -243,8 +295,11 @@ def question_terms(question: str, expansion: str, bank: SentenceBank) -> Questio
         numbers=frozenset(n.replace("·", ".") for n in _NUMBER.findall(question)),
         asks_number=bool(re.search(config.asks_for_number, question, re.IGNORECASE)),
         asks_table=bool(re.search(config.asks_for_table, question, re.IGNORECASE)),
-        documents=frozenset(doc for doc, pattern in config.document_patterns.items()
-                            if re.search(pattern, question, re.IGNORECASE)),
+        documents=frozenset(
+            doc
+            for doc, pattern in config.document_patterns.items()
+            if re.search(pattern, question, re.IGNORECASE)
+        ),
     )
 
 
@@ -267,7 +322,8 @@ def _entity_score(terms: QuestionTerms, text: str, chunk_text: str, bank: Senten
     vocabulary = bank.vocabulary
     here = {m.id for m in vocabulary.find_trials(text)} | {m.id for m in vocabulary.find_regimens(text)}
     around = {m.id for m in vocabulary.find_trials(chunk_text)} | {
-        m.id for m in vocabulary.find_regimens(chunk_text)}
+        m.id for m in vocabulary.find_regimens(chunk_text)
+    }
     return sum(1.0 if w in here else 0.5 if w in around else 0.0 for w in wanted) / len(wanted)
 
 
@@ -292,7 +348,10 @@ def _quality(unit: EvidenceUnit, config: SelectionConfig, terms: QuestionTerms) 
 
 
 def score_units(
-    terms: QuestionTerms, question_vector: np.ndarray, passages: Sequence[Passage], bank: SentenceBank,
+    terms: QuestionTerms,
+    question_vector: np.ndarray,
+    passages: Sequence[Passage],
+    bank: SentenceBank,
     allowed: set[str] | None = None,
 ) -> list[ScoredUnit]:
     """Sentences / rows of `passages` plus the corpus sentences nearest the question (restricted to
@@ -313,8 +372,9 @@ def score_units(
     scored = []
     for (passage, unit), similarity in zip(pairs, dense, strict=True):
         text = f"{unit.context} {unit.text}".strip()
-        lexical = ((1 - config.passage_context) * lexical_coverage(terms, bank.tokens(text), bank)
-                   + config.passage_context * passage_cover[passage.chunk.id])
+        lexical = (1 - config.passage_context) * lexical_coverage(
+            terms, bank.tokens(text), bank
+        ) + config.passage_context * passage_cover[passage.chunk.id]
         entity = _entity_score(terms, text, passage.chunk.text, bank)
         unit_numbers = {n.replace("·", ".") for n in _NUMBER.findall(unit.text)}
         numbers = 0.0
@@ -322,10 +382,24 @@ def score_units(
             numbers = 1.0
         if terms.numbers & unit_numbers:
             numbers = 1.0
-        score = (w["lexical"] * lexical + w["dense"] * float(similarity) + w["entity"] * entity
-                 + w["numbers"] * numbers + w["rank"] / passage.rank) * _quality(unit, config, terms) + w["document"] * (passage.chunk.doc_id in terms.documents)
-        scored.append(ScoredUnit(unit=unit, passage=passage, score=round(score, 6), lexical=lexical,
-                                 dense=float(similarity), entity=entity, numbers=numbers))
+        score = (
+            w["lexical"] * lexical
+            + w["dense"] * float(similarity)
+            + w["entity"] * entity
+            + w["numbers"] * numbers
+            + w["rank"] / passage.rank
+        ) * _quality(unit, config, terms) + w["document"] * (passage.chunk.doc_id in terms.documents)
+        scored.append(
+            ScoredUnit(
+                unit=unit,
+                passage=passage,
+                score=round(score, 6),
+                lexical=lexical,
+                dense=float(similarity),
+                entity=entity,
+                numbers=numbers,
+            )
+        )
     scored.sort(key=lambda s: -s.score)
     return scored
 
@@ -334,22 +408,44 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / max(min(len(a), len(b)), 1)
 
 
-def pick_points(scored: Sequence[ScoredUnit], bank: SentenceBank, max_points: int | None = None) -> list[ScoredUnit]:
-    """The best sentences: within `relative_floor` of the best, no near-duplicates, at most max_points + 1
-    (the lead and its points). Table rows come with the trial row they belong to."""
+def pick_points(
+    scored: Sequence[ScoredUnit], bank: SentenceBank, max_points: int | None = None
+) -> list[ScoredUnit]:
+    """The answer's sentences: the best passage's best sentences, then other passages' best sentences
+    when their passage scores nearly as well; no near-duplicates, at most max_points + 1 in all.
+
+    Passages are ranked on their best two sentences (a passage that answers holds the answer in
+    consecutive sentences); a point from a weaker passage costs citation precision, so it must earn it.
+    """
     config = bank.config
     limit = (max_points if max_points is not None else config.max_points) + 1
     if not scored:
         return []
-    floor = scored[0].score * config.relative_floor
+    by_chunk: dict[str, list[ScoredUnit]] = {}
+    for candidate in scored:
+        by_chunk.setdefault(candidate.unit.chunk_id, []).append(candidate)
+
+    def passage_score(units: list[ScoredUnit]) -> float:
+        return units[0].score + config.second_sentence_weight * (units[1].score if len(units) > 1 else 0.0)
+
+    ranked = sorted(by_chunk.values(), key=lambda units: -passage_score(units))
+    best = passage_score(ranked[0])
     chosen: list[ScoredUnit] = []
     seen_tokens: list[frozenset[str]] = []
-    for candidate in scored:
-        if candidate.score < floor or len(chosen) >= limit:
+    for position, units in enumerate(ranked[: len(config.sentences_per_passage)]):
+        if position and passage_score(units) < config.passage_floor * best:
             break
-        tokens = bank.tokens(candidate.unit.text)
-        if any(_overlap(tokens, other) > config.duplicate_overlap for other in seen_tokens):
-            continue
-        chosen.append(candidate)
-        seen_tokens.append(tokens)
+        floor = units[0].score * config.relative_floor
+        taken = 0
+        for candidate in units:
+            if taken >= config.sentences_per_passage[position] or len(chosen) >= limit:
+                break
+            if candidate.score < floor:
+                break
+            tokens = bank.tokens(candidate.unit.text)
+            if any(_overlap(tokens, other) > config.duplicate_overlap for other in seen_tokens):
+                continue
+            chosen.append(candidate)
+            seen_tokens.append(tokens)
+            taken += 1
     return chosen

@@ -50,8 +50,9 @@ def _segmenter() -> pysbd.Segmenter:
 
 def _ends_with_abbreviation(segment: str, abbreviations: frozenset[str]) -> bool:
     tail = segment.rstrip().lower()
-    return any(tail.endswith(a) and (len(tail) == len(a) or not tail[-len(a) - 1].isalnum())
-               for a in abbreviations)
+    return any(
+        tail.endswith(a) and (len(tail) == len(a) or not tail[-len(a) - 1].isalnum()) for a in abbreviations
+    )
 
 
 def split_sentences(text: str) -> list[TextSpan]:
@@ -125,16 +126,30 @@ def printed_span(sentence: str, printed: str) -> tuple[int, int]:
     if at >= 0:
         return index[at], index[at + len(needle) - 1] + 1
     # Anchors: the sentence's first and last stretches usually survive intact even when the middle
-    # holds a LaTeX formula or a superscript the cleaner kept.
-    for size in (40, 24, 14):
+    # holds a LaTeX formula, or page furniture (affiliations, running heads) the cleaner spliced out;
+    # long anchors are trusted across any gap, short ones only across a small one.
+    for size, max_stretch in ((40, None), (24, None), (14, 1.5)):
         if len(needle) < 2 * size:
             continue
         head, tail = hay.find(needle[:size]), -1
         if head >= 0:
             tail = hay.find(needle[-size:], head)
-        if head >= 0 and tail >= 0 and (tail + size - head) <= 1.5 * len(needle):
+        if (
+            head >= 0
+            and tail >= 0
+            and (max_stretch is None or tail + size - head <= max_stretch * len(needle))
+        ):
             return index[head], index[tail + size - 1] + 1
     alignment = fuzz.partial_ratio_alignment(needle, hay, score_cutoff=_MIN_ALIGNMENT_SCORE)
     if alignment is None or alignment.dest_end <= alignment.dest_start:
         return whole
-    return index[alignment.dest_start], index[alignment.dest_end - 1] + 1
+    return _to_word_edges(printed, index[alignment.dest_start], index[alignment.dest_end - 1] + 1)
+
+
+def _to_word_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """Fuzzy alignment may stop a few letters short: widen the span to whole words."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end

@@ -7,11 +7,15 @@ caches one ``Services`` with ``st.cache_resource``; the CLI and the evaluations 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from assistant.answer.select import SentenceBank
 from assistant.settings import Settings, get_settings
 from assistant.vocabulary import Vocabulary, load_vocabulary
+
+# Sentence vectors kept beside the index (derived data, rebuilt when the sentences or the model change).
+SENTENCE_CACHE = "answer_sentence_vectors.npz"
 
 
 @dataclass
@@ -29,11 +33,15 @@ class Services:
     chunks_by_id: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, settings: Settings | None = None, *, build_index: bool = True, warm: bool = False) -> Services:
+    def load(
+        cls, settings: Settings | None = None, *, build_index: bool = True, warm: bool = True
+    ) -> Services:
         """Load the model once, open (or first build) the index, and wire the retriever to them.
 
-        `build_index`: build the index when it is missing (first run); `warm`: embed every corpus
-        sentence now so the first questions are as fast as later ones.
+        `build_index`: build the index when it is missing (first run). `warm`: embed every corpus
+        sentence now (or read the vectors cached beside the index): questions are then fast from the
+        first, and the corpus-wide sentence search that backs up passage retrieval is on. Answers
+        differ without it; turn it off only for tests of loading itself.
         """
         from assistant.retrieval.hybrid import HybridRetriever
         from assistant.rules import load_rules
@@ -64,7 +72,7 @@ class Services:
             chunks_by_id={c.id: c for c in retriever.chunks},
         )
         if warm:
-            bank.warm()
+            bank.warm(cache_path=Path(settings.index_dir) / SENTENCE_CACHE)
         return services
 
 

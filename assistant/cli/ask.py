@@ -22,10 +22,21 @@ def answer_json(answer: Any) -> dict[str, Any]:
     """The CLI / batch JSON shape of an Answer (a superset of the documented keys)."""
 
     def citation(c: Any) -> dict[str, Any]:
-        return {"n": c.n, "doc": c.doc, "title": c.title, "year": c.year_label, "year_number": c.year,
-                "section": c.section, "line_start": c.line_start, "line_end": c.line_end, "text": c.text,
-                "span": list(c.span) if c.span else None, "scope": c.scope, "label": c.label,
-                "chunk_id": c.chunk_id}
+        return {
+            "n": c.n,
+            "doc": c.doc,
+            "title": c.title,
+            "year": c.year_label,
+            "year_number": c.year,
+            "section": c.section,
+            "line_start": c.line_start,
+            "line_end": c.line_end,
+            "text": c.text,
+            "span": list(c.span) if c.span else None,
+            "scope": c.scope,
+            "label": c.label,
+            "chunk_id": c.chunk_id,
+        }
 
     return {
         "question": answer.question,
@@ -33,7 +44,9 @@ def answer_json(answer: Any) -> dict[str, Any]:
         "turn_kind": answer.turn_kind,
         "status": answer.status,
         "answer": answer.text,
-        "sentences": [{"text": s.text, "citations": list(s.citations), "role": s.role} for s in answer.sentences],
+        "sentences": [
+            {"text": s.text, "citations": list(s.citations), "role": s.role} for s in answer.sentences
+        ],
         "citations": [citation(c) for c in answer.citations],
         "related": [citation(c) for c in answer.related],
         "abstained": answer.abstained,
@@ -53,7 +66,9 @@ def render_human(answer: Any) -> str:
         for c in sources:
             label = f" — {c.label}" if c.label else ""
             section = f", {c.section}" if c.section else ""
-            lines.append(f"[{c.n}] {c.title} ({c.year_label}){section}, lines {c.line_start}-{c.line_end}{label}")
+            lines.append(
+                f"[{c.n}] {c.title} ({c.year_label}){section}, lines {c.line_start}-{c.line_end}{label}"
+            )
     return "\n".join(lines)
 
 
@@ -109,4 +124,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render_human(answer))
     return 0 if answer.status != "invalid_input" else 2
-

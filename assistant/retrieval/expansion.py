@@ -167,7 +167,8 @@ class QueryExpander:
         for pattern in self._form_patterns:
             found += [f"abbr:{self._form_owner[m.group(0).casefold()].id}" for m in pattern.finditer(text)]
         if self._name_pattern:
-            found += [f"abbr:{self._name_owner[m.group(0).casefold()].id}" for m in self._name_pattern.finditer(text)]
+            names = self._name_pattern.finditer(text)
+            found += [f"abbr:{self._name_owner[m.group(0).casefold()].id}" for m in names]
         for mention in vocabulary.find_drugs(text):
             # Drug names are already words; only shorthand inside no regimen code ("len", "dara", "R")
             # needs a concept so that it meets the full name.

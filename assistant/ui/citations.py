@@ -46,13 +46,17 @@ def render_citation(citation: Citation, docs: Mapping[str, Any] | None = None, *
         note = citation.label or _SCOPE_NOTE.get(citation.scope)
         if note:
             st.markdown(f":orange-badge[{escape_markdown(note)}]")
+        if citation.span:
+            # The supporting sentence first, so it is read before the (often long) passage around it.
+            st.markdown(f"**Supporting sentence:** “{escape_markdown(supporting_text(citation))}”")
         st.html(f'<div class="rrmm-passage" style="{_PASSAGE_STYLE}">'
                 f"{highlighted_html(citation.text, citation.span)}</div>")
+        meta = (docs or {}).get(citation.doc)
         st.caption(
             escape_markdown(
-                f"{citation.title} ({citation.year_label}) · section: {citation.section or 'none printed'}"
-                f" · corpus/{citation.doc}.txt lines {citation.line_start}–{citation.line_end}"
-                f" · {citation.kind}"
+                f"Passage as printed in {meta.title if meta else citation.title} ({citation.year_label}) · "
+                f"section: {citation.section or 'none printed'} · corpus/{citation.doc}.txt lines "
+                f"{citation.line_start}–{citation.line_end} · {citation.kind}"
             )
         )
 

@@ -11,6 +11,7 @@ import atexit
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -49,17 +50,39 @@ def _services(_settings: Settings, settings_key: str) -> Services:
     return services
 
 
+@dataclass
+class WarmUp:
+    """Progress of the background sentence embedding (shown in the sidebar; no patient data)."""
+
+    total: int = 0
+    done: int = 0
+    seconds: float | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.seconds is not None
+
+
+warm_up = WarmUp()
+
+
 def _warm_in_background(bank: Any, batch: int = 64) -> None:
     """Embed every corpus sentence on a background thread that stops cleanly when the process exits
     (a thread killed inside torch at interpreter exit aborts the process)."""
     stop = threading.Event()
+    warm_up.total, warm_up.done, warm_up.seconds = 0, 0, None
 
     def warm() -> None:
+        started = time.perf_counter()
         units = [u for chunk in bank.chunks.values() for u in bank.units(chunk)]
+        warm_up.total = len(units)
         for start in range(0, len(units), batch):
             if stop.is_set():
                 return
             bank.vectors(units[start:start + batch])
+            warm_up.done = min(start + batch, len(units))
+        warm_up.seconds = time.perf_counter() - started
+        log.info("sentence embeddings ready: %d sentences in %.0f s", warm_up.total, warm_up.seconds)
 
     thread = threading.Thread(target=warm, name="rrmm-warm-sentences", daemon=True)
     thread.start()
@@ -105,6 +128,17 @@ def load_services(settings: Settings) -> Services:
         log.error("opening the index failed: %s: %s", type(exc).__name__, exc)
         _offer_rebuild(settings, f"The search index could not be opened ({type(exc).__name__}: {exc}).")
     raise AssertionError("unreachable: _offer_rebuild stops the script")
+
+
+def render_status(services: Services) -> None:
+    """One quiet line at the foot of the sidebar: what is loaded, and whether answers are at full speed."""
+    passages = len(services.retriever.chunks)
+    if warm_up.ready:
+        note = f"{passages} passages indexed; sentence search ready."
+    else:
+        share = f" ({warm_up.done * 100 // warm_up.total}%)" if warm_up.total else ""
+        note = f"{passages} passages indexed; preparing sentence search{share}, so first answers are slower."
+    st.sidebar.caption(f":material/memory: {note}")
 
 
 def _build_index(settings: Settings, *, force: bool, reason: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 from ui_browser import (
     CHROMIUM,
     PROJECT_ROOT,
@@ -50,6 +51,18 @@ def app_url(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         yield url
 
 
+def wait_for_sentence_cache(page: Page, url: str, timeout_s: float = 300) -> bool:
+    """Wait (reloading the page) until the background sentence embedding is done, so the timed answers
+    are warm ones; False if it is still running after `timeout_s` (timings are then pessimistic)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if "sentence search ready" in page.get_by_test_id("stSidebar").inner_text():
+            return True
+        page.wait_for_timeout(5000)
+        open_app(page, url)
+    return False
+
+
 def test_browser_case_question_and_citation(app_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -58,6 +71,7 @@ def test_browser_case_question_and_citation(app_url: str, tmp_path: Path) -> Non
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             open_app(page, app_url)
+            cache_ready = wait_for_sentence_cache(page, app_url)
 
             send_message(page, CASE)
             wait_for_reply(page, 0)
@@ -78,6 +92,12 @@ def test_browser_case_question_and_citation(app_url: str, tmp_path: Path) -> Non
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
 
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Download record (Markdown)").click()
+            record = Path(download.value.path()).read_text(encoding="utf-8")
+            assert "**First relapse, lenalidomide-refractory** (`first_relapse_len_refractory`)" in record
+            assert "### Decision trace" in record and "#### Cited passages" in record
+
             timings = []
             for i, question in enumerate(TIMED_QUESTIONS, start=2):
                 started = time.perf_counter()
@@ -88,7 +108,8 @@ def test_browser_case_question_and_citation(app_url: str, tmp_path: Path) -> Non
             browser.close()
 
     warm_ms = statistics.median(t["ms"] for t in timings)
-    record = {"warm_enter_to_answer_ms_median": warm_ms, "target_ms": 1000, "runs": timings}
+    record = {"warm_enter_to_answer_ms_median": warm_ms, "target_ms": 1000,
+              "sentence_cache_ready_before_timing": cache_ready, "runs": timings}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "browser_timing.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "browser-answer-with-open-citation.png").write_bytes(shot.read_bytes())

@@ -1,0 +1,63 @@
+"""Turn classification: deterministic kinds from the pattern file."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.classify import classify_turn
+
+
+@pytest.mark.parametrize(
+    ("question", "has_patient", "has_history", "kind"),
+    [
+        pytest.param("", False, False, "empty", id="empty"),
+        pytest.param("   ", False, False, "empty", id="blank"),
+        pytest.param("ENDEAVOR topline: Kd vs Vd PFS and OS?", False, False, "factual", id="factual-trial"),
+        pytest.param("Mechanism of selinexor?", False, False, "definition", id="definition-mechanism"),
+        pytest.param("What does PFS2 mean?", False, False, "definition", id="definition-mean"),
+        pytest.param(
+            "What is the best induction for newly diagnosed myeloma?", False, False, "out_of_scope", id="ndmm"
+        ),
+        pytest.param("Treatment of smoldering myeloma?", False, False, "out_of_scope", id="smoldering"),
+        pytest.param(
+            "Is Dara-CyBorD too cardiotoxic in AL amyloidosis?",
+            False,
+            False,
+            "out_of_scope",
+            id="amyloidosis",
+        ),
+        pytest.param(
+            "relapsed DLBCL after R-CHOP: CAR-T or glofitamab?", False, False, "out_of_scope", id="dlbcl"
+        ),
+        pytest.param("hello", False, False, "out_of_scope", id="chit-chat"),
+        pytest.param("Can ALL be cured?", False, False, "out_of_scope", id="leukaemia-acronym"),
+        pytest.param(
+            "Do all patients relapse after newly diagnosed therapy with len?",
+            False,
+            False,
+            "factual",
+            id="ndmm-words-but-relapse",
+        ),
+        pytest.param("What should I give her next?", True, False, "patient", id="patient-ask"),
+        pytest.param("What should I do?", True, False, "patient", id="patient-short"),
+        pytest.param(
+            "65M, 1 prior line VRd then ASCT and len maintenance, progressing on len. What should we offer?",
+            False,
+            False,
+            "patient",
+            id="case-in-question",
+        ),
+        pytest.param("and in len-refractory patients?", False, True, "follow_up", id="follow-up-population"),
+        pytest.param("what about OS?", False, True, "follow_up", id="follow-up-endpoint"),
+        pytest.param("and for DKd?", False, True, "follow_up", id="follow-up-regimen"),
+        pytest.param("what about OS?", False, False, "factual", id="no-history-no-follow-up"),
+    ],
+)
+def test_classify_turn_table(question: str, has_patient: bool, has_history: bool, kind: str) -> None:
+    assert classify_turn(question, has_patient=has_patient, has_history=has_history).kind == kind
+
+
+def test_classify_out_of_scope_gives_reason() -> None:
+    result = classify_turn("Best induction for NDMM, transplant eligible?")
+    assert result.kind == "out_of_scope"
+    assert "NDMM" in result.reason

@@ -1,0 +1,58 @@
+"""``python -m assistant ask``: JSON shape, batch mode, bad input; the model and index are the session's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.cli import main
+
+
+@pytest.fixture
+def cli(services, monkeypatch):
+    monkeypatch.setattr("assistant.cli.ask._load_services", lambda: services)
+    return main
+
+
+def test_ask_json_has_documented_keys(cli, capsys) -> None:
+    assert cli(["ask", "ENDEAVOR: what were the PFS and OS with Kd versus Vd?", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("answer", "sentences", "citations", "abstained", "branch"):
+        assert key in out
+    assert out["abstained"] is False and out["citations"]
+    citation = out["citations"][0]
+    for key in ("n", "doc", "title", "year", "section", "line_start", "line_end", "text", "span"):
+        assert key in citation
+    assert all(set(s) >= {"text", "citations"} for s in out["sentences"])
+
+
+def test_ask_human_output_lists_sources_with_year(cli, capsys) -> None:
+    assert cli(["ask", "Mechanism of selinexor?"]) == 0
+    out = capsys.readouterr().out
+    assert "Sources:" in out and "lines" in out
+    assert any(label in out for label in ("(2021)", "(2025)", "(2020)", "(about 2019)", "(about 2020-2021)"))
+
+
+def test_ask_batch_prints_one_json_line_per_question(cli, capsys, tmp_path) -> None:
+    batch = tmp_path / "questions.txt"
+    batch.write_text("Mechanism of selinexor?\n\nWhat is the best induction for newly diagnosed myeloma?\n")
+    assert cli(["ask", "--batch", str(batch)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    assert [json.loads(line)["status"] for line in lines] == ["answered", "out_of_scope"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["ask", ""], "the question is empty", id="empty"),
+        pytest.param(["ask", "x" * 20_001], "limit is 20000", id="too-long"),
+        pytest.param(["ask", "--batch", "/nonexistent/q.txt"], "batch file not found", id="missing-batch"),
+        pytest.param(["ask", "q?", "--batch", "/nonexistent/q.txt"], "not both", id="question-and-batch"),
+    ],
+)
+def test_ask_bad_input_is_one_line_exit_2(cli, capsys, argv: list[str], message: str) -> None:
+    assert cli(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -1,0 +1,143 @@
+"""The extractive composer on the real index: cited sentences, table rows, abstention, scope, bad input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer.compose import MAX_INPUT_CHARS, answer_question
+from assistant.answer.followup import Conversation
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("·", ".").split())
+
+
+def _assert_citations_resolve(answer, services) -> None:
+    for citation in (*answer.citations, *answer.related):
+        meta = services.corpus.meta(citation.doc)
+        assert citation.title == meta.title and citation.year_label == meta.year_label
+        assert citation.text == services.corpus.printed(citation.doc, citation.line_start, citation.line_end)
+        if citation.span is not None:
+            start, end = citation.span
+            assert 0 <= start < end <= len(citation.text)
+    for sentence in answer.sentences:
+        assert all(1 <= n <= len(answer.citations) for n in sentence.citations)
+
+
+def test_answer_factual_cites_spans_holding_the_numbers(services) -> None:
+    answer = answer_question("ENDEAVOR: what were the PFS and OS with Kd versus Vd?", services=services)
+    assert answer.status == "answered" and answer.turn_kind == "factual"
+    _assert_citations_resolve(answer, services)
+    numbered = [s for s in answer.sentences if re.search(r"18[.·]7", s.text)]
+    assert numbered, answer.text
+    for sentence in numbered:
+        for n in sentence.citations:
+            citation = answer.citations[n - 1]
+            start, end = citation.span
+            assert re.search(r"18[.·]7", citation.text[start:end])
+
+
+def test_answer_table_question_returns_row_verbatim(services) -> None:
+    answer = answer_question(
+        "From the IMWG len-refractory subgroup table, what PFS did Kd and DKd give len-refractory "
+        "patients in CANDOR?",
+        services=services,
+    )
+    rows = [
+        answer.citations[n - 1]
+        for s in answer.sentences
+        for n in s.citations
+        if answer.citations[n - 1].kind == "table"
+    ]
+    assert rows, answer.text
+    table = rows[0]
+    highlighted = table.text[table.span[0] : table.span[1]]
+    # The highlighted printed row, tabs and all, reappears cell by cell in the answer text.
+    cells = [c.strip() for c in highlighted.split("\t") if c.strip()]
+    assert cells and all(cell in answer.text for cell in cells)
+    assert "11.1" in answer.text
+
+
+def test_answer_barila_table_row(services) -> None:
+    answer = answer_question(
+        "From Table 1, what was D-Kd's mPFS in the len-refractory subgroup of CANDOR, and the median OS?",
+        services=services,
+    )
+    assert "28.1" in answer.text and "50.8" in answer.text
+    assert any(c.doc == "barila-2025" and c.kind == "table" for c in answer.citations)
+
+
+def test_answer_unanswerable_near_miss_abstains_with_related(services) -> None:
+    answer = answer_question(
+        "What step-up doses are used when starting teclistamab before the full weekly dose, "
+        "and how long should patients be hospitalized for them?",
+        services=services,
+    )
+    assert answer.status == "abstained" and answer.abstained
+    assert answer.citations == ()
+    assert answer.related and all(c.label == "related, not an answer" for c in answer.related)
+    assert "do not cover" in answer.text
+    _assert_citations_resolve(answer, services)
+
+
+def test_answer_out_of_scope_message(services) -> None:
+    answer = answer_question(
+        "What is the best induction for newly diagnosed transplant-eligible myeloma?", services=services
+    )
+    assert answer.status == "out_of_scope" and answer.turn_kind == "out_of_scope"
+    assert "relapsed or refractory multiple myeloma only" in answer.text
+    assert answer.citations == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "patient"),
+    [
+        pytest.param("", None, id="empty"),
+        pytest.param("   \n ", None, id="blank"),
+        pytest.param("x" * (MAX_INPUT_CHARS + 1), None, id="too-long-question"),
+        pytest.param("What next?", "y" * (MAX_INPUT_CHARS + 1), id="too-long-patient"),
+    ],
+)
+def test_answer_invalid_input_never_raises(services, question: str, patient: str | None) -> None:
+    answer = answer_question(question, patient_text=patient, services=services)
+    assert answer.status == "invalid_input"
+    assert answer.text
+
+
+def test_answer_follow_up_resolves_against_previous_turn(services) -> None:
+    first = answer_question("CANDOR: what was the DKd vs Kd PFS hazard ratio?", services=services)
+    conversation = Conversation().with_answer(first, services.vocabulary)
+    second = answer_question("and in len-refractory patients?", conversation=conversation, services=services)
+    assert second.turn_kind == "follow_up"
+    assert "CANDOR" in second.resolved_question and "len-refractory" in second.resolved_question
+    assert second.status == "answered"
+    assert "0.47" in _norm(second.text)
+
+
+def test_answer_patient_needs_more_information_asks_by_name(services) -> None:
+    answer = answer_question(
+        "What next?", patient_text="pt w/ 2 prior lines now progressing. next regimen?", services=services
+    )
+    assert answer.branch == "needs_more_information"
+    assert answer.status == "needs_information"
+    missing = [s for s in answer.sentences if s.role == "missing"]
+    assert missing and all(s.text.endswith("?") for s in missing)
+
+
+def test_answer_patient_branch_card_lines_are_cited(services) -> None:
+    answer = answer_question(
+        "What should I give next?",
+        services=services,
+        patient_text="62F. VRd x4 -> ASCT -> lenalidomide maintenance 10mg, now clear PD on "
+        "len maintenance. 1 prior line. Dara naive, no neuropathy, CrCl 85.",
+    )
+    assert answer.branch == "first_relapse_len_refractory"
+    for sentence in answer.sentences:
+        if sentence.role in {"branch", "option", "avoid"}:
+            assert sentence.citations, sentence.text
+            assert all(answer.citations[n - 1].scope == "rule" for n in sentence.citations)
+    options = " ".join(s.text for s in answer.sentences if s.role == "option")
+    assert "(KRd)" not in options and "(DRd)" not in options
+    _assert_citations_resolve(answer, services)

@@ -1,0 +1,39 @@
+"""Every dev vignette, answered through ``ask --patient``: no expected-avoid regimen is ever presented as an
+option, and any evidence sentence naming one carries the "not for this patient" label."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.cli import main
+from assistant.settings import PROJECT_ROOT
+
+VIGNETTES = [
+    json.loads(line)
+    for line in (PROJECT_ROOT / "evals" / "data" / "vignettes_dev.jsonl")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line.strip()
+]
+
+
+@pytest.mark.parametrize("vignette", [pytest.param(v, id=v["id"]) for v in VIGNETTES])
+def test_vignette_answer_never_offers_expected_avoid(services, monkeypatch, capsys, vignette) -> None:
+    monkeypatch.setattr("assistant.cli.ask._load_services", lambda: services)
+    assert (
+        main(["ask", "What are the options for this patient?", "--patient", vignette["text"], "--json"]) == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    vocabulary = services.vocabulary
+    avoid = {vocabulary.normalize_regimen(code) or code for code in vignette["expected"]["avoid"]}
+    for sentence in out["sentences"]:
+        named = {m.id for m in vocabulary.find_regimens(sentence["text"])} & avoid
+        if sentence["role"] == "option":
+            assert not named, sentence["text"]
+        if sentence["role"] == "point" and named:
+            labels = [out["citations"][n - 1]["label"] or "" for n in sentence["citations"]]
+            assert labels and all(label.startswith("not for this patient") for label in labels), sentence[
+                "text"
+            ]
