@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -199,23 +200,23 @@ def calibrate_threshold(
 
 
 def write_calibration(result: dict[str, Any], qa_path: Path) -> Path:
+    """Store the threshold and how it was obtained in abstention.yaml, keeping the file's comments."""
     from assistant.answer.abstain import DATA, load_abstention_config
 
-    current = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    current["threshold"] = result["threshold"]
-    current["calibration"] = {
+    text = DATA.read_text(encoding="utf-8")
+    text = text.split("\ncalibration:")[0].rstrip() + "\n"
+    text = re.sub(r"(?m)^threshold: .*$", f"threshold: {result['threshold']}", text)
+    calibration = {
         "method": "grid over midpoints of the items' support scores; maximise abstention accuracy on "
         "unanswerable items subject to a false-abstention rate <= max_false_abstention on answerable "
         "ones; ties -> higher balanced accuracy, then widest margin to the nearest item score",
+        "command": f"python -m evals qa --qa {Path(qa_path).name} --calibrate",
         "qa_file": Path(qa_path).name,
         **{k: v for k, v in result.items() if k != "threshold"},
     }
-    header = (
-        "# Abstention threshold (assistant/answer/abstain.py), written by\n"
-        "# `python -m evals qa --qa evals/data/qa_dev.jsonl --calibrate`.\n"
-        "# One scalar for every question: not tuned per item.\n"
-    )
-    DATA.write_text(header + yaml.safe_dump(current, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    text += "# Written by evals/qa.py --calibrate: one scalar for every question, not tuned per item.\n"
+    text += yaml.safe_dump({"calibration": calibration}, sort_keys=False, allow_unicode=True, width=100)
+    DATA.write_text(text, encoding="utf-8")
     load_abstention_config.cache_clear()
     return DATA
 

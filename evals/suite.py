@@ -401,7 +401,7 @@ def evaluate_qa_systems(qa_path: Path, services: Any, naive: Any, progress: bool
 # An answer line in one of these roles tells the reader the regimen is not for this patient (or is not a
 # recommendation at all); anywhere else, unless its citation is labelled "not for this patient", naming
 # an avoid-listed regimen reads as offering it.
-FLAGGED_ROLES = frozenset({"avoid", "notice", "missing", "conflict", "update"})
+FLAGGED_ROLES = frozenset({"avoid", "modifier", "notice", "missing", "conflict", "update"})
 
 
 def evaluate_vignette_rules(path: Path) -> dict[str, Any]:
@@ -539,8 +539,9 @@ def _merge(metrics: dict[str, Any], retrieval: dict, qa: dict, vignettes: dict) 
         "Vignette rule metrics (branch, overlay, fact accuracy, preferred recall, avoid violations) measure "
         "the rule layer, which (c) and (d) share; (a) and (b) have no decision layer, hence “—”. The "
         "answer-level rows ask every system about the case text itself: an avoid-listed regimen named in "
-        "the reply outside a line that flags it (roles avoid / notice / missing / conflict / update, or a "
-        "citation labelled “not for this patient”) counts as shown unflagged; for (a) and (b) every line "
+        "the reply outside a line that flags it (roles avoid / modifier / notice / missing / conflict / "
+        "update, or a citation labelled “not for this patient”) counts as shown unflagged; for (a) and (b) "
+        "every line "
         "is an unflagged passage. Naming is matched with the project vocabulary, so a passage that names a "
         "regimen only to reject it still counts: a conservative exposure measure, not a judgement of "
         "intent.",

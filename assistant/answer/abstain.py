@@ -33,6 +33,14 @@ class AbstentionConfig(BaseModel):
     missing_figure_factor: float = Field(
         0.75, description="Support multiplier when a figure is asked but absent."
     )
+    figure_kinds: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="kind -> {asks: question pattern, gives: sentence pattern}: a question asking for a "
+        "response rate needs a sentence with a percentage, a dose one with a dose unit, ...",
+    )
+    dense_weight: float = Field(0.0, description="Share of support from the sentence's dense similarity.")
+    focus_missing_factor: float = Field(
+        1.0, description="Support multiplier for a sentence lacking the question's rarest known term.")
     unknown_agent_pattern: str = Field(
         "",
         description="Word endings of drug names; a question naming such a word the corpus never uses asks "
@@ -67,6 +75,9 @@ def support_score(
     unknown_agents = tuple(t for t in unknown if agent and t.isalpha() and len(t) > 5 and agent.search(t))
     if unknown_agents:
         return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
+    known = [t for t in terms.tokens if bank.known(t) and not t.replace(".", "").isdigit()]
+    focus = max(known, key=bank.idf) if known else None
+    asked = [k for k in config.figure_kinds.values() if re.search(k["asks"], terms.text, re.IGNORECASE)]
     best, best_chunk = 0.0, None
     for candidate in scored[: config.candidates]:
         unit = candidate.unit
@@ -75,8 +86,14 @@ def support_score(
         coverage = config.sentence_weight * lexical_coverage(terms, sentence_tokens, bank) + (
             1 - config.sentence_weight
         ) * lexical_coverage(terms, passage_tokens, bank)
-        if terms.asks_number and not candidate.numbers:
+        coverage = (1 - config.dense_weight) * coverage + config.dense_weight * max(candidate.dense, 0.0)
+        # The asked-for figure (a rate, a dose, a duration, a level) must be in the sentence itself.
+        text = f"{unit.context} {unit.text}"
+        if any(not re.search(kind["gives"], text, re.IGNORECASE) for kind in asked):
             coverage *= config.missing_figure_factor
+        if focus and focus not in sentence_tokens:
+            # The question's most specific term (the drug, the trial, the toxicity) is what it asks about.
+            coverage *= config.focus_missing_factor
         if coverage > best:
             best, best_chunk = coverage, unit.chunk_id
     return Support(

@@ -96,9 +96,24 @@ def _load_services() -> Any:
         raise UserError(str(exc)) from exc
 
 
-def run(args: argparse.Namespace) -> int:
+def _answerer(services: Any) -> Any:
+    """answer_question, or the verified LangChain rewrite of it when RRMM_ANSWER_BACKEND=langchain."""
     from assistant.answer.compose import answer_question
 
+    if services.settings.answer_backend != "langchain":
+        return lambda question, patient: answer_question(question, patient_text=patient, services=services)
+    from assistant.answer.generative import load_chat_model, rewrite
+
+    try:
+        model = load_chat_model(services.settings)
+    except (ValueError, ImportError) as exc:
+        raise UserError(f"cannot start the langchain answer backend: {exc}") from exc
+    return lambda question, patient: rewrite(
+        answer_question(question, patient_text=patient, services=services), model
+    )
+
+
+def run(args: argparse.Namespace) -> int:
     _check_text(args.patient, "patient text")
     if args.batch is not None:
         if args.question:
@@ -108,17 +123,16 @@ def run(args: argparse.Namespace) -> int:
         questions = [q.strip() for q in args.batch.read_text(encoding="utf-8").splitlines() if q.strip()]
         if not questions:
             raise UserError(f"{args.batch}: no questions in the file (one per line)")
-        services = _load_services()
+        answer_for = _answerer(_load_services())
         for question in questions:
-            answer = answer_question(question, patient_text=args.patient, services=services)
+            answer = answer_for(question, args.patient)
             print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
         return 0
     question = args.question or ""
     if not question.strip() and not (args.patient and args.patient.strip()):
         raise UserError('the question is empty: python -m assistant ask "your question" [--patient TEXT]')
     _check_text(question, "question")
-    services = _load_services()
-    answer = answer_question(question, patient_text=args.patient, services=services)
+    answer = _answerer(_load_services())(question, args.patient)
     if args.json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
     else:

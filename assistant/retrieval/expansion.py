@@ -158,9 +158,9 @@ class QueryExpander:
             for match in self._regimen_name_pattern.finditer(text):
                 found.append(f"regimen:{self._regimen_by_name[match.group(0).casefold()]}")
                 regimen_spans.append(match.span())
-        for drug_list in _drug_lists(text, vocabulary):
+        for drug_list, start, end in _drug_lists(text, vocabulary):
             code = self._regimen_by_drug_set.get(drug_list)
-            if code:
+            if code and not any(s <= start and end <= e for s, e in regimen_spans):
                 found.append(f"regimen:{code}")
         for mention in vocabulary.find_trials(text):
             found.append(f"trial:{mention.id}")
@@ -200,7 +200,7 @@ class QueryExpander:
                 add(self._regimen_by_name[match.group(0).casefold()])
         # "daratumumab with lenalidomide and dexamethasone" names DRd without the word "plus"; only drugs
         # listed together count ("Kd in len-refractory disease" is not KRd).
-        for drug_list in _drug_lists(query, vocabulary):
+        for drug_list, _, _ in _drug_lists(query, vocabulary):
             code = self._regimen_by_drug_set.get(drug_list)
             if code:
                 add(code)
@@ -218,18 +218,17 @@ class QueryExpander:
 _LIST_GLUE = re.compile(r"\s*(?:,|\+|/|-|plus|with|and|, and)?\s*", re.IGNORECASE)
 
 
-def _drug_lists(query: str, vocabulary: Vocabulary) -> list[frozenset[str]]:
-    """Sets of drugs named one after another ("X, Y and Z", "X plus Y", "X-Y-Z")."""
-    lists: list[set[str]] = []
-    previous_end = None
+def _drug_lists(query: str, vocabulary: Vocabulary) -> list[tuple[frozenset[str], int, int]]:
+    """Drugs named one after another ("X, Y and Z", "X plus Y", "X-Y-Z"), with the span they cover."""
+    lists: list[tuple[set[str], int, int]] = []
     for mention in vocabulary.find_drugs(query):
-        glued = previous_end is not None and _LIST_GLUE.fullmatch(query[previous_end : mention.start])
-        if glued:
-            lists[-1].add(mention.id)
+        if lists and _LIST_GLUE.fullmatch(query[lists[-1][2] : mention.start]):
+            drugs, start, _ = lists[-1]
+            drugs.add(mention.id)
+            lists[-1] = (drugs, start, mention.end)
         else:
-            lists.append({mention.id})
-        previous_end = mention.end
-    return [frozenset(drugs) for drugs in lists if len(drugs) >= 2]
+            lists.append(({mention.id}, mention.start, mention.end))
+    return [(frozenset(drugs), start, end) for drugs, start, end in lists if len(drugs) >= 2]
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ import streamlit as st
 from assistant.answer.models import Answer, AnswerSentence
 from assistant.ui.citations import markers, render_citations, render_disagreement
 from assistant.ui.glossary import render_glossary
-from assistant.ui.state import ChatState, ChatTurn, validate_message
+from assistant.ui.state import WIDGET_PREFIX, ChatState, ChatTurn, validate_message
 from assistant.ui.text import escape_markdown
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def render_history(state: ChatState, services: Services) -> None:
             if turn.answer is None:
                 st.warning(turn.notice or "No answer.", icon=":material/edit_note:")
             else:
-                render_answer(turn.answer, services)
+                render_answer(turn.answer, services, key=f"{WIDGET_PREFIX}turn{i}")
 
 
 def sentences_markdown(sentences: tuple[AnswerSentence, ...] | list[AnswerSentence]) -> str:
@@ -142,7 +142,7 @@ def sentences_markdown(sentences: tuple[AnswerSentence, ...] | list[AnswerSenten
     return "\n\n".join(blocks)
 
 
-def render_answer(answer: Answer, services: Services) -> None:
+def render_answer(answer: Answer, services: Services, *, key: str) -> None:
     if answer.resolved_question.strip() != answer.question.strip() and answer.turn_kind == "follow_up":
         st.caption(f"Read as: {escape_markdown(answer.resolved_question)}")
     docs = services.corpus.docs
@@ -160,11 +160,11 @@ def render_answer(answer: Answer, services: Services) -> None:
         if sentence.role == "conflict":
             render_disagreement(sentence, by_number, docs)
     if answer.citations:
-        render_citations(answer.citations, docs)
+        render_citations(answer.citations, docs, key_prefix=f"{key}_cite")
     if answer.related:
         # Expanders cannot nest, so the related passages get a caption instead of an outer expander.
         st.caption("Closest passages in the sources: related, not an answer")
-        render_citations(answer.related, docs)
+        render_citations(answer.related, docs, key_prefix=f"{key}_related")
     render_glossary(answer.text, services.vocabulary)
 
 

@@ -39,10 +39,16 @@ def citation_label(citation: Citation, docs: Mapping[str, Any] | None = None) ->
     return f"[{citation.n}] {name} · {citation.year_label}{section} · {lines}"
 
 
-def render_citation(citation: Citation, docs: Mapping[str, Any] | None = None, *,
-                    expanded: bool = False) -> None:
-    """An expander with the passage as printed and the supporting sentence highlighted."""
-    with st.expander(escape_markdown(citation_label(citation, docs)), expanded=expanded):
+def render_citation(citation: Citation, docs: Mapping[str, Any] | None = None, *, key: str) -> None:
+    """An expander with the passage as printed and the supporting sentence highlighted.
+
+    The passage is drawn only while the expander is open: a patient answer cites some thirty passages,
+    and sending all of them on every turn made the page slow to update.
+    """
+    expander = st.expander(escape_markdown(citation_label(citation, docs)), key=key, on_change="rerun")
+    if not expander.open:
+        return
+    with expander:
         note = citation.label or _SCOPE_NOTE.get(citation.scope)
         if note:
             st.markdown(f":orange-badge[{escape_markdown(note)}]")
@@ -61,9 +67,10 @@ def render_citation(citation: Citation, docs: Mapping[str, Any] | None = None, *
         )
 
 
-def render_citations(citations: Sequence[Citation], docs: Mapping[str, Any] | None = None) -> None:
+def render_citations(citations: Sequence[Citation], docs: Mapping[str, Any] | None = None, *,
+                     key_prefix: str) -> None:
     for citation in sorted(citations, key=lambda c: c.n):
-        render_citation(citation, docs)
+        render_citation(citation, docs, key=f"{key_prefix}_{citation.n}")
 
 
 def supporting_text(citation: Citation) -> str:

@@ -56,3 +56,21 @@ def test_ask_bad_input_is_one_line_exit_2(cli, capsys, argv: list[str], message:
     assert cli(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_ask_langchain_backend_rewrites_and_verifies(services, monkeypatch, capsys) -> None:
+    import dataclasses
+
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    configured = dataclasses.replace(
+        services, settings=services.settings.model_copy(update={"answer_backend": "langchain"})
+    )
+    reply = "Selinexor blocks exportin 1 [1][12]. It doubles survival to 99 months [1]."
+    model = FakeListChatModel(responses=[reply])
+    monkeypatch.setattr("assistant.cli.ask._load_services", lambda: configured)
+    monkeypatch.setattr("assistant.answer.generative.load_chat_model", lambda settings: model)
+    assert main(["ask", "Mechanism of selinexor?", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "[12]" not in out["answer"] and "99 months" not in out["answer"]
+    assert "exportin 1" in out["answer"]

@@ -77,3 +77,20 @@ def test_load_abbreviations_bad_entry_names_it(tmp_path: Path):
 def test_load_abbreviations_unreadable_file_is_clear(tmp_path: Path):
     with pytest.raises(ValueError, match="cannot read the abbreviations table"):
         load_abbreviations(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("short", "long"),
+    [
+        pytest.param("Kd", "carfilzomib plus dexamethasone", id="regimen"),
+        pytest.param("PFS", "progression-free survival", id="abbreviation"),
+        pytest.param("len", "lenalidomide", id="drug-shorthand"),
+        pytest.param("OPTIMISM", "OPTIMISMM", id="trial-variant"),
+    ],
+)
+def test_concepts_make_both_spellings_one_term(expander, short, long):
+    assert expander.concepts(short) == expander.concepts(long) != []
+
+
+def test_concepts_regimen_code_does_not_also_count_its_letters_as_drugs(expander):
+    assert expander.concepts("KRd") == ["regimen:KRd"]

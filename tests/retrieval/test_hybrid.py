@@ -7,7 +7,13 @@ import socket
 import pytest
 from pydantic import ValidationError
 
-from assistant.retrieval.hybrid import HybridRetriever, IndexNotReady, InvalidFilter, chroma_where
+from assistant.retrieval.hybrid import (
+    HybridRetriever,
+    IndexNotReady,
+    InvalidFilter,
+    SourceNames,
+    chroma_where,
+)
 from assistant.retrieval.models import SearchFilters
 from assistant.settings import PROJECT_ROOT, get_settings
 
@@ -115,3 +121,15 @@ def test_search_makes_no_network_calls(built_index, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     retriever = HybridRetriever.from_settings(built_index)  # opening the index and model: offline too
     assert retriever.search("KRd ASPIRE overall survival", k=3)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("What does the Korean review recommend?", {"korean-2020"}, id="korean"),
+        pytest.param("IMWG and Barilà on CAR-T", {"imwg-2021", "barila-2025"}, id="two"),
+        pytest.param("what do the reviews say", set(), id="none"),
+    ],
+)
+def test_source_names_found_in_query(query, expected):
+    assert SourceNames.load().find(query) == expected

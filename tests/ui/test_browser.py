@@ -23,6 +23,7 @@ from ui_browser import (
     send_message,
     serve_app,
     wait_for_reply,
+    wait_idle,
 )
 
 pytestmark = pytest.mark.browser
@@ -92,7 +93,8 @@ def test_browser_case_question_and_citation(app_url: str, tmp_path: Path) -> Non
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
 
-            with page.expect_download() as download:
+            wait_idle(page)
+            with page.expect_download(timeout=60_000) as download:
                 page.get_by_role("button", name="Download record (Markdown)").click()
             record = Path(download.value.path()).read_text(encoding="utf-8")
             assert "**First relapse, lenalidomide-refractory** (`first_relapse_len_refractory`)" in record
