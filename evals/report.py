@@ -348,6 +348,8 @@ def _benchmark_section(bench: Mapping[str, Any]) -> list[str]:
     rows = [
         ("full ingest into an empty index, `python -m ingest` (s)", bench.get("ingest"), "s"),
         ("unchanged re-ingest, `python -m ingest` (s)", bench.get("reingest"), "s"),
+        ("first answer after a fresh ingest, `python -m assistant ask` (ms)",
+         lookup(bench, ["first_ask_after_ingest", "wall"]), "ms"),
         ("cold start to first answer, `python -m assistant ask` (ms)", lookup(bench, ["cold_start", "wall"]),
          "ms"),
         ("warm search (ms)", lookup(bench, ["warm", "search"]), "ms"),
@@ -380,49 +382,53 @@ def _scaling_section(scaling: Mapping[str, Any]) -> list[str]:
     lines = ["## Scaling with corpus size", "",
              f"The corpus replicated under distinct document ids; embedding dtype "
              f"`{scaling.get('embedding_dtype', '?')}` for these runs.", "",
-             "| Corpus | documents | passages | ingest (s) | search median / p95 (ms) | "
+             "| Corpus | documents | passages | ingest (s) | first load (s) | search median / p95 (ms) | "
              "ask median / p95 (ms) | cold ask peak RSS (MB) |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for p in points:
         lines.append(
             f"| ×{p['factor']} | {p.get('documents', '—')} | {p.get('passages', '—')} "
-            f"| {fmt(p.get('ingest_s'))} "
+            f"| {fmt(p.get('ingest_s'))} | {fmt(p.get('first_load_s'))} "
             f"| {fmt(lookup(p, ['search', 'median_ms']))} / {fmt(lookup(p, ['search', 'p95_ms']))} "
             f"| {fmt(lookup(p, ['ask', 'median_ms']))} / {fmt(lookup(p, ['ask', 'p95_ms']))} "
             f"| {fmt(p.get('cold_peak_rss_mb'))} |")
     conclusion = scaling_conclusion(scaling)
-    return [*lines, "", f"**Conclusion:** {conclusion}", ""]
+    return [*lines, "", "Ingest = chunk + embed + write the index (in-process, model loaded); first load = "
+            "open the index and embed every corpus sentence for answer selection (cached beside the index "
+            "afterwards).", "", f"**Conclusion:** {conclusion}", ""]
 
 
 def scaling_conclusion(scaling: Mapping[str, Any]) -> str:
+    """One sentence per measure: its fitted growth per 4x corpus and what kind of growth that is."""
     growth = scaling.get("growth_per_x4", {})
-    if not growth:
-        return "not enough corpus sizes to fit a trend."
+    points = sorted(scaling.get("points", []), key=lambda p: p["factor"])
+    if not growth or len(points) < 2:
+        return "Not enough corpus sizes to fit a trend."
     parts = []
     for key, label in (("search_median_ms", "warm search median"), ("ask_median_ms", "warm ask median"),
-                       ("ask_p95_ms", "warm ask p95"), ("ingest_s", "ingest time")):
+                       ("ask_p95_ms", "warm ask p95"), ("ingest_s", "ingest time"),
+                       ("first_load_s", "first load")):
         g = growth.get(key)
         if g is not None:
-            parts.append(f"{label} ×{g:.2f}")
-    largest = max(scaling.get("points", []), key=lambda p: p["factor"], default=None)
-    text = "per ×4 corpus (log-log fit over all sizes): " + ", ".join(parts) + "."
-    if largest and lookup(largest, ["ask", "p95_ms"]) is not None:
+            parts.append(f"{label} ×{g:.2f} ({_growth_kind(g)})")
+    span = f"×{points[0]['factor']}–×{points[-1]['factor']}"
+    text = f"Per ×4 corpus (log-log fit over {span}): " + ", ".join(parts) + "."
+    largest = points[-1]
+    if lookup(largest, ["ask", "p95_ms"]) is not None:
         text += (f" At ×{largest['factor']} ({largest.get('passages', '?')} passages) warm ask p95 is "
                  f"{fmt(lookup(largest, ['ask', 'p95_ms']))} ms.")
-    verdict = _growth_verdict(growth.get("search_median_ms"), growth.get("ask_median_ms"))
-    return f"{verdict} {text}" if verdict else text[0].upper() + text[1:]
+    return text
 
 
-def _growth_verdict(search: float | None, ask: float | None) -> str:
-    values = [g for g in (search, ask) if g is not None]
-    if not values:
-        return ""
-    worst = max(values)
-    if worst < 1.5:
-        return "Query latency grows far slower than the corpus (sub-linear):"
-    if worst < 3.0:
-        return "Query latency grows sub-linearly but noticeably with the corpus:"
-    return "Query latency grows roughly linearly with the corpus:"
+def _growth_kind(per_x4: float) -> str:
+    """Linear growth is ×4 per ×4 corpus; the words say where a measured factor sits."""
+    if per_x4 < 1.3:
+        return "nearly flat"
+    if per_x4 < 3.0:
+        return "sub-linear"
+    if per_x4 <= 5.0:
+        return "about linear"
+    return "super-linear"
 
 
 # ------------------------------------------------------------------------------------------------ plots
@@ -493,7 +499,7 @@ def _plot_metric_bars(path: Path, systems: Mapping[str, Any]) -> Path | None:
 def _plot_scaling(path: Path, scaling: Mapping[str, Any]) -> Path | None:
     """Latency (linear axis from 0, so growth is not exaggerated) and ingest time vs index size."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, LogLocator, NullLocator
 
     points = sorted(scaling.get("points", []), key=lambda p: p["factor"])
     if not points:
@@ -514,20 +520,27 @@ def _plot_scaling(path: Path, scaling: Mapping[str, Any]) -> Path | None:
     left.set_title("Query latency vs corpus size")
     left.legend(fontsize=8, loc="best")
     left.margins(x=0.12)
-    ingest = [p.get("ingest_s") for p in points]
-    if all(_is_number(v) for v in ingest):
-        right.plot(xs, ingest, "d-", color="#555555")
-        for x, v in zip(xs, ingest, strict=True):
+    plotted: list[float] = []
+    for key, style, color, label in (("ingest_s", "d-", "#555555", "ingest (chunk + embed + write)"),
+                                     ("first_load_s", "^-", "#8e44ad", "first load (embed all sentences)")):
+        values = [p.get(key) for p in points]
+        if not all(_is_number(v) for v in values):
+            continue
+        right.plot(xs, values, style, color=color, label=label)
+        for x, v in zip(xs, values, strict=True):
             right.annotate(f"{v:.1f} s", (x, v), xytext=(6, -4), textcoords="offset points", fontsize=8,
-                           va="top")
+                           va="top", color=color)
+        plotted += values
+    if plotted:
         # log-log: linear growth is a straight line of slope 1; label the measured values, not decades
         right.set_yscale("log")
-        right.yaxis.set_major_locator(FixedLocator(ingest))
         right.yaxis.set_major_formatter(FormatStrFormatter("%.0f"))
-        right.yaxis.set_minor_locator(NullLocator())
+        right.yaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+        right.yaxis.set_minor_formatter(FormatStrFormatter("%.0f"))
         right.margins(x=0.12, y=0.15)
-    right.set_ylabel("full ingest (s, log scale)")
-    right.set_title(f"Ingest time (embedding dtype {scaling.get('embedding_dtype', '?')})")
+        right.legend(fontsize=8, loc="upper left")
+    right.set_ylabel("seconds (log scale)")
+    right.set_title(f"Build time (embedding dtype {scaling.get('embedding_dtype', '?')})")
     for ax in (left, right):
         ax.set_xscale("log", base=2)
         ax.xaxis.set_major_locator(FixedLocator(xs))

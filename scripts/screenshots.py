@@ -84,8 +84,13 @@ def main(argv: list[str] | None = None) -> int:
             citation = reply.get_by_test_id("stExpander").filter(has_text="[1]").first
             citation.locator("summary").click()
             citation.locator(".rrmm-passage").wait_for()
-            scroll_to_top(page)
+            wait_idle(page)
+            # Taller window, scrolled to the open citation, so the passage and its highlight are in view.
+            page.set_viewport_size({"width": VIEWPORT["width"], "height": 1500})
+            citation.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(500)
             page.screenshot(path=str(args.out / "factual-answer-citation.png"))
+            page.set_viewport_size(VIEWPORT)
 
             page.get_by_role("button", name="New patient").click()
             page.wait_for_timeout(500)

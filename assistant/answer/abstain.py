@@ -39,8 +39,6 @@ class AbstentionConfig(BaseModel):
         "response rate needs a sentence with a percentage, a dose one with a dose unit, ...",
     )
     dense_weight: float = Field(0.0, description="Share of support from the sentence's dense similarity.")
-    focus_missing_factor: float = Field(
-        1.0, description="Support multiplier for a sentence lacking the question's rarest known term.")
     unknown_agent_pattern: str = Field(
         "",
         description="Word endings of drug names; a question naming such a word the corpus never uses asks "
@@ -75,25 +73,20 @@ def support_score(
     unknown_agents = tuple(t for t in unknown if agent and t.isalpha() and len(t) > 5 and agent.search(t))
     if unknown_agents:
         return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
-    known = [t for t in terms.tokens if bank.known(t) and not t.replace(".", "").isdigit()]
-    focus = max(known, key=bank.idf) if known else None
     asked = [k for k in config.figure_kinds.values() if re.search(k["asks"], terms.text, re.IGNORECASE)]
     best, best_chunk = 0.0, None
     for candidate in scored[: config.candidates]:
         unit = candidate.unit
-        sentence_tokens = bank.tokens(f"{unit.context} {unit.text}")
+        sentence_tokens = bank.tokens(unit.scoring_text)
         passage_tokens = bank.tokens(candidate.passage.chunk.text)
         coverage = config.sentence_weight * lexical_coverage(terms, sentence_tokens, bank) + (
             1 - config.sentence_weight
         ) * lexical_coverage(terms, passage_tokens, bank)
         coverage = (1 - config.dense_weight) * coverage + config.dense_weight * max(candidate.dense, 0.0)
         # The asked-for figure (a rate, a dose, a duration, a level) must be in the sentence itself.
-        text = f"{unit.context} {unit.text}"
+        text = unit.scoring_text
         if any(not re.search(kind["gives"], text, re.IGNORECASE) for kind in asked):
             coverage *= config.missing_figure_factor
-        if focus and focus not in sentence_tokens:
-            # The question's most specific term (the drug, the trial, the toxicity) is what it asks about.
-            coverage *= config.focus_missing_factor
         if coverage > best:
             best, best_chunk = coverage, unit.chunk_id
     return Support(

@@ -33,6 +33,8 @@ from assistant.answer.select import (
     pick_points,
     question_terms,
     score_units,
+    table_header,
+    table_title,
 )
 from assistant.answer.sentences import printed_span
 from assistant.answer.services import Services
@@ -122,18 +124,6 @@ def render(sentences: Iterable[AnswerSentence]) -> str:
     return "\n".join(lines)
 
 
-_TABLE_TITLE = re.compile(r"^\s*(Table\s*\d+[.:]?[^\n]*)$", re.MULTILINE | re.IGNORECASE)
-
-
-def _table_header(text: str) -> str:
-    """The column-header row: the first row with several cells and hardly any figures."""
-    for row in text.splitlines():
-        cells = [c.strip() for c in row.split("|") if c.strip()]
-        if len(cells) >= 3 and sum(bool(re.search(r"\d", c)) for c in cells) <= len(cells) // 3:
-            return " | ".join(cells)
-    return ""
-
-
 def unit_text(scored: ScoredUnit) -> str:
     """How a selected unit reads in the answer: a sentence as is; a table row (cells as printed) after its
     table's title, its column headers and, for an arm's row, the trial row above it."""
@@ -141,9 +131,8 @@ def unit_text(scored: ScoredUnit) -> str:
     if unit.kind == "sentence":
         return unit.text
     chunk = scored.passage.chunk
-    title = _TABLE_TITLE.search(chunk.text)
-    where = (title.group(1).strip() if title else chunk.section or "Table")[:160]
-    header = _table_header(chunk.text)
+    where = (table_title(chunk.text) or chunk.section or "Table")[:160]
+    header = table_header(chunk.text)
     columns = f" (columns: {header})" if header and header != unit.text else ""
     context = f"{unit.context} / " if unit.context else ""
     return f"{where}{columns}: {context}{unit.text}"
@@ -312,7 +301,10 @@ def factual_answer(
     terms, scored = _evidence(query, passages, services)
     support: Support = support_score(terms, scored, services.bank)
     if support.abstain or not scored:
-        detail = ", ".join(f'"{t}"' for t in support.unknown_terms) or p["abstain_detail_default"]
+        unknown = set(support.unknown_terms)
+        words = [w for w in re.findall(r"[A-Za-z][\w\-]+", query) if services.bank.tokens(w) & unknown]
+        named = ", ".join(f'"{w}"' for w in dict.fromkeys(words))
+        detail = " " + p["abstain_unknown_terms"].format(terms=named) if named else ""
         notice = AnswerSentence(text=p["abstain"].format(detail=detail), role="notice")
         related = _related(passages, book)
         return {

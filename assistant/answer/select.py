@@ -77,6 +77,12 @@ class EvidenceUnit(BaseModel):
     end: int
     kind: Literal["sentence", "row"]
     context: str = ""  # rows: the trial row above a group row ("CANDOR ... " above "Kd 154 ...")
+    frame: str = ""  # rows: the table's title and column headers (scored with the row, not shown with it)
+
+    @property
+    def scoring_text(self) -> str:
+        """What is matched against the question: a row is read with its table title, headers and trial."""
+        return " ".join(part for part in (self.frame, self.context, self.text) if part)
 
 
 class ScoredUnit(BaseModel):
@@ -166,9 +172,9 @@ class SentenceBank:
 
     def _split(self, chunk: Chunk) -> list[EvidenceUnit]:
         if chunk.kind == "table":
-            rows = split_rows(chunk.text)
+            frame = " ".join(part for part in (table_title(chunk.text), table_header(chunk.text)) if part)
             units, heading = [], ""
-            for row in rows:
+            for row in split_rows(chunk.text):
                 names_trial = bool(self.vocabulary.find_trials(row.text))
                 units.append(
                     EvidenceUnit(
@@ -178,6 +184,7 @@ class SentenceBank:
                         end=row.end,
                         kind="row",
                         context="" if names_trial else heading,
+                        frame=frame,
                     )
                 )
                 if names_trial:
@@ -193,7 +200,7 @@ class SentenceBank:
         """Embeddings of `units` (row units are embedded with their context), computing only misses."""
         missing = [u for u in units if (u.chunk_id, u.start) not in self._vectors]
         if missing:
-            fresh = embed_texts(self._embedder, [f"{u.context} {u.text}".strip() for u in missing])
+            fresh = embed_texts(self._embedder, [u.scoring_text for u in missing])
             for unit, vector in zip(missing, fresh, strict=True):
                 self._vectors[(unit.chunk_id, unit.start)] = vector
         return np.stack([self._vectors[(u.chunk_id, u.start)] for u in units])
@@ -208,7 +215,7 @@ class SentenceBank:
         if self._all_units is not None:
             return
         units = [u for chunk in self.chunks.values() for u in self.units(chunk)]
-        texts = [f"{u.context} {u.text}".strip() for u in units]
+        texts = [u.scoring_text for u in units]
         key = hashlib.sha256("\x00".join([str(getattr(self._embedder, "model_name", "")), *texts]).encode())
         digest = key.hexdigest()
         matrix = _load_vectors(cache_path, digest, len(units)) if cache_path else None
@@ -233,7 +240,7 @@ class SentenceBank:
             return []
         dense = self._all_matrix @ question_vector
         lexical = np.fromiter(
-            (lexical_coverage(terms, self.tokens(f"{u.context} {u.text}"), self) for u in self._all_units),
+            (lexical_coverage(terms, self.tokens(u.scoring_text), self) for u in self._all_units),
             dtype=np.float32,
             count=len(self._all_units),
         )
@@ -245,6 +252,24 @@ class SentenceBank:
             combined = np.where(mask, combined, -np.inf)
         order = np.argsort(-combined)[:n]
         return [self._all_units[i] for i in order if np.isfinite(combined[i])]
+
+
+_TABLE_TITLE = re.compile(r"^\s*(Table\s*\d+[.:]?[^\n]*)$", re.MULTILINE | re.IGNORECASE)
+
+
+def table_title(text: str) -> str:
+    """The "Table n: ..." line of a table passage ('' if none)."""
+    match = _TABLE_TITLE.search(text)
+    return match.group(1).strip() if match else ""
+
+
+def table_header(text: str) -> str:
+    """The column-header row: the first row with several cells and hardly any figures."""
+    for row in text.splitlines():
+        cells = [c.strip() for c in row.split("|") if c.strip()]
+        if len(cells) >= 3 and sum(bool(re.search(r"\d", c)) for c in cells) <= len(cells) // 3:
+            return " | ".join(cells)
+    return ""
 
 
 def _load_vectors(path: Path, digest: str, n: int) -> np.ndarray | None:
@@ -371,7 +396,7 @@ def score_units(
     passage_cover = {p.chunk.id: lexical_coverage(terms, bank.tokens(p.chunk.text), bank) for p, _ in pairs}
     scored = []
     for (passage, unit), similarity in zip(pairs, dense, strict=True):
-        text = f"{unit.context} {unit.text}".strip()
+        text = unit.scoring_text
         lexical = (1 - config.passage_context) * lexical_coverage(
             terms, bank.tokens(text), bank
         ) + config.passage_context * passage_cover[passage.chunk.id]

@@ -51,10 +51,11 @@ def submit(message: str, state: ChatState, services: Services) -> None:
     if problem:
         state.turns.append(ChatTurn(message=_preview(message), notice=problem))
         return
-    from assistant.answer.compose import answer_question
     from assistant.rules import extract_facts
 
     try:
+        from assistant.answer.compose import answer_question
+
         if is_patient_message(message, state):
             patient_text = _joined(state.patient_text, message)
             state.conversation = state.conversation.model_copy(update={"patient_text": patient_text})
