@@ -52,11 +52,13 @@ class BenchmarkPlan(BaseModel):
     warm_queries: int = Field(40, ge=1, description="Distinct questions / patient texts timed warm.")
     scaling_queries: int = Field(10, ge=1, description="Questions timed at each corpus size.")
     scaling_cold_start: bool = Field(True, description="Also time a cold `ask` (and its RSS) at each size.")
+    scaling_warm: bool = Field(True, description="Embed every corpus sentence at each size, as the app does.")
+    first_ask_after_ingest: bool = Field(True, description="Time the first `ask` on a freshly built index.")
 
 
 SMOKE_PLAN = BenchmarkPlan(
     warmup=1, repeats=2, ingest_repeats=1, cold_start_repeats=1, scaling_factors=(1, 2), warm_queries=4,
-    scaling_queries=3, scaling_cold_start=False,
+    scaling_queries=3, scaling_cold_start=False, scaling_warm=False, first_ask_after_ingest=False,
 )
 
 

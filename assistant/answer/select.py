@@ -126,6 +126,7 @@ class SentenceBank:
         self._units: dict[str, tuple[EvidenceUnit, ...]] = {}
         self._vectors: dict[tuple[str, int], np.ndarray] = {}
         self._token_cache: dict[str, frozenset[str]] = {}
+        self._entity_cache: dict[str, frozenset[str]] = {}
         self._all_units: list[EvidenceUnit] | None = None
         self._all_matrix: np.ndarray | None = None
         document_frequency: dict[str, int] = {}
@@ -153,6 +154,18 @@ class SentenceBank:
             cached = frozenset(self._stem(w) for w in words if (w not in stop and len(w) > 1) or w.isdigit())
             if len(self._token_cache) < 200_000:
                 self._token_cache[text] = cached
+        return cached
+
+    def entities(self, text: str) -> frozenset[str]:
+        """Trials and regimens a text names (cached: passages are scored many times)."""
+        cached = self._entity_cache.get(text)
+        if cached is None:
+            vocabulary = self.vocabulary
+            cached = frozenset(m.id for m in vocabulary.find_trials(text)) | frozenset(
+                m.id for m in vocabulary.find_regimens(text)
+            )
+            if len(self._entity_cache) < 100_000:
+                self._entity_cache[text] = cached
         return cached
 
     def idf(self, token: str) -> float:
@@ -225,6 +238,11 @@ class SentenceBank:
                 _save_vectors(cache_path, digest, matrix)
         for unit, vector in zip(units, matrix, strict=True):
             self._vectors[(unit.chunk_id, unit.start)] = vector
+            self.tokens(unit.scoring_text)
+            self.entities(unit.scoring_text)
+        for chunk in self.chunks.values():
+            self.tokens(chunk.text)
+            self.entities(chunk.text)
         self._all_units, self._all_matrix = units, matrix
 
     @property
@@ -306,15 +324,24 @@ class QuestionTerms(BaseModel):
     asks_number: bool
     asks_table: bool = False
     documents: frozenset[str] = frozenset()
+    weights: dict[str, float] = {}  # token -> idf ** power, for the question's own tokens
+    expanded_weights: dict[str, float] = {}  # the same for tokens added by abbreviation expansion
+    total_weight: float = 0.0
 
 
 def question_terms(question: str, expansion: str, bank: SentenceBank) -> QuestionTerms:
     vocabulary = bank.vocabulary
     config = bank.config
+    tokens = bank.tokens(question)
+    expanded = bank.tokens(expansion) - tokens
+    weights = {t: bank.idf(t) ** config.idf_power for t in tokens}
     return QuestionTerms(
         text=question,
-        tokens=bank.tokens(question),
-        expanded_tokens=bank.tokens(expansion) - bank.tokens(question),
+        tokens=tokens,
+        expanded_tokens=expanded,
+        weights=weights,
+        expanded_weights={t: 0.5 * bank.idf(t) ** config.idf_power for t in expanded},
+        total_weight=sum(weights.values()),
         trials=frozenset(m.id for m in vocabulary.find_trials(question)),
         regimens=frozenset(m.id for m in vocabulary.find_regimens(question)),
         numbers=frozenset(n.replace("·", ".") for n in _NUMBER.findall(question)),
@@ -329,26 +356,20 @@ def question_terms(question: str, expansion: str, bank: SentenceBank) -> Questio
 
 
 def lexical_coverage(terms: QuestionTerms, tokens: frozenset[str], bank: SentenceBank) -> float:
-    """idf-weighted share of the question's content tokens present (expanded forms count as present)."""
-    power = bank.config.idf_power
-    total = sum(bank.idf(t) ** power for t in terms.tokens)
-    if total == 0:
+    """idf-weighted share of the question's content tokens present; a token added by abbreviation
+    expansion ("carfilzomib" for "Kd") counts half. `bank` is kept for a uniform signature."""
+    if terms.total_weight == 0:
         return 0.0
-    hit = sum(bank.idf(t) ** power for t in terms.tokens & tokens)
-    # An abbreviation answered by its expansion ("Kd" by "carfilzomib plus dexamethasone").
-    hit += 0.5 * sum(bank.idf(t) ** power for t in terms.expanded_tokens & tokens)
-    return min(hit / total, 1.0)
+    weights, expanded = terms.weights, terms.expanded_weights
+    hit = sum(weights[t] for t in tokens if t in weights) + sum(expanded[t] for t in tokens if t in expanded)
+    return min(hit / terms.total_weight, 1.0)
 
 
 def _entity_score(terms: QuestionTerms, text: str, chunk_text: str, bank: SentenceBank) -> float:
     wanted = terms.trials | terms.regimens
     if not wanted:
         return 0.0
-    vocabulary = bank.vocabulary
-    here = {m.id for m in vocabulary.find_trials(text)} | {m.id for m in vocabulary.find_regimens(text)}
-    around = {m.id for m in vocabulary.find_trials(chunk_text)} | {
-        m.id for m in vocabulary.find_regimens(chunk_text)
-    }
+    here, around = bank.entities(text), bank.entities(chunk_text)
     return sum(1.0 if w in here else 0.5 if w in around else 0.0 for w in wanted) / len(wanted)
 
 

@@ -93,7 +93,8 @@ def split_rows(text: str) -> list[TextSpan]:
     return spans
 
 
-def _normalised(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=1024)
+def _normalised(text: str) -> tuple[str, tuple[int, ...]]:
     """Lower-case letters and digits only, with the index of each kept character in `text`.
 
     Superscripts (citation numbers) and LaTeX markup are dropped because the cleaned text may or may
@@ -112,7 +113,7 @@ def _normalised(text: str) -> tuple[str, list[int]]:
             continue  # ² ¹ ₂: superscript / subscript citation markers
         chars.append(ch.lower())
         index.append(i)
-    return "".join(chars), index
+    return "".join(chars), tuple(index)
 
 
 def printed_span(sentence: str, printed: str) -> tuple[int, int]:
