@@ -68,7 +68,7 @@ METRICS: dict[str, dict[str, MetricInfo]] = {
         "preferred_recall": MetricInfo(label="preferred-option recall"),
         "avoid_violations": MetricInfo(label="avoid violations (count)", better="lower", fraction=False),
         "answer_unflagged_avoid_rate": MetricInfo(
-            label="reply names an avoid-listed regimen unflagged (share of cases)", better="lower"),
+            label="reply shows an avoid-listed regimen unflagged (share of cases)", better="lower"),
         "answer_unflagged_avoid_mentions": MetricInfo(
             label="avoid-listed regimens named unflagged (count)", better="lower", fraction=False),
         "answer_preferred_recall": MetricInfo(label="reply names the preferred options (recall)"),

@@ -50,6 +50,7 @@ class Services:
         from ingest.index import open_index
 
         settings = settings or get_settings()
+        _single_thread_inference()
         embedder = load_embedder(settings)
         if build_index:
             from ingest.pipeline import ensure_index
@@ -74,6 +75,16 @@ class Services:
         if warm:
             bank.warm(cache_path=Path(settings.index_dir) / SENTENCE_CACHE)
         return services
+
+
+def _single_thread_inference() -> None:
+    """Answering embeds one short question at a time. With torch's default of one thread per core, on a
+    2-core machine shared with other work, OpenMP threads spin-wait on each other: measured 0.5 s per
+    query embedding with 2 threads vs 25 ms with 1. Batch embedding (ingest) is not affected by this
+    call unless it runs in the same process afterwards."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 class QueryEmbeddingCache:
