@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     candidate_pool: int = Field(50, ge=5, description="Candidates fetched from each retriever before fusion.")
     # Answers
     answer_backend: Literal["extractive", "langchain"] = "extractive"
-    llm_provider: str | None = Field(None, description="LangChain init_chat_model spec, e.g. 'ollama:qwen2.5'.")
+    llm_provider: str | None = Field(
+        None, description="LangChain init_chat_model spec, e.g. 'ollama:qwen2.5'."
+    )
     log_patient_text: bool = Field(False, description="Patient text is never logged unless this is set.")
 
 

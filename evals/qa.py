@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 REQUIRED_KEYS = ("id", "question", "key_facts", "evidence", "type")
 COVERAGE_THRESHOLD = 0.8
+CALIBRATION_NOTE = "# Written by evals/qa.py --calibrate: one scalar for every question, not tuned per item."
 
 
 def load_qa_items(path: Path) -> list[dict[str, Any]]:
@@ -204,17 +205,17 @@ def write_calibration(result: dict[str, Any], qa_path: Path) -> Path:
     from assistant.answer.abstain import DATA, load_abstention_config
 
     text = DATA.read_text(encoding="utf-8")
-    text = text.split("\ncalibration:")[0].rstrip() + "\n"
+    text = text.split(CALIBRATION_NOTE)[0].split("\ncalibration:")[0].rstrip() + "\n"
     text = re.sub(r"(?m)^threshold: .*$", f"threshold: {result['threshold']}", text)
     calibration = {
         "method": "grid over midpoints of the items' support scores; maximise abstention accuracy on "
         "unanswerable items subject to a false-abstention rate <= max_false_abstention on answerable "
         "ones; ties -> higher balanced accuracy, then widest margin to the nearest item score",
-        "command": f"python -m evals qa --qa {Path(qa_path).name} --calibrate",
+        "command": f"python -m evals qa --qa {qa_path} --calibrate",
         "qa_file": Path(qa_path).name,
         **{k: v for k, v in result.items() if k != "threshold"},
     }
-    text += "# Written by evals/qa.py --calibrate: one scalar for every question, not tuned per item.\n"
+    text += CALIBRATION_NOTE + "\n"
     text += yaml.safe_dump({"calibration": calibration}, sort_keys=False, allow_unicode=True, width=100)
     DATA.write_text(text, encoding="utf-8")
     load_abstention_config.cache_clear()

@@ -124,17 +124,19 @@ def render(sentences: Iterable[AnswerSentence]) -> str:
     return "\n".join(lines)
 
 
-def unit_text(scored: ScoredUnit) -> str:
+def unit_text(scored: ScoredUnit, show_frame: bool = True) -> str:
     """How a selected unit reads in the answer: a sentence as is; a table row (cells as printed) after its
     table's title, its column headers and, for an arm's row, the trial row above it."""
     unit = scored.unit
     if unit.kind == "sentence":
         return unit.text
     chunk = scored.passage.chunk
+    context = f"{unit.context} / " if unit.context else ""
+    if not show_frame:  # the table's title and columns were shown with an earlier row
+        return f"{context}{unit.text}"
     where = (table_title(chunk.text) or chunk.section or "Table")[:160]
     header = table_header(chunk.text)
     columns = f" (columns: {header})" if header and header != unit.text else ""
-    context = f"{unit.context} / " if unit.context else ""
     return f"{where}{columns}: {context}{unit.text}"
 
 
@@ -316,12 +318,16 @@ def factual_answer(
             "support_score": support.score,
         }
     points = pick_points(scored, services.bank)
+    # A trial's row already shown above its arms' rows is not repeated as a point of its own.
+    contexts = {p_.unit.context for p_ in points if p_.unit.context}
+    points = [p_ for p_ in points if p_.unit.kind != "row" or p_.unit.text not in contexts]
     sentences = []
+    framed: set[str] = set()
     for i, point in enumerate(points):
         n = book.cite(point.passage.chunk, point.unit.text, scope=point.passage.scope)
-        sentences.append(
-            AnswerSentence(text=unit_text(point), citations=(n,), role="lead" if i == 0 else "point")
-        )
+        text = unit_text(point, show_frame=point.unit.chunk_id not in framed)
+        framed.add(point.unit.chunk_id)
+        sentences.append(AnswerSentence(text=text, citations=(n,), role="lead" if i == 0 else "point"))
     for topic, sides in _conflicts(points, scored, services):
         parts = []
         for side in sides:

@@ -63,5 +63,7 @@ class Answer(BaseModel):
     abstained: bool = False
     branch: str | None = None
     support_score: float | None = Field(None, description="Best evidence score; compared to the threshold.")
-    related: tuple[Citation, ...] = Field((), description='Closest passages shown as "related, not an answer".')
+    related: tuple[Citation, ...] = Field(
+        (), description='Closest passages shown as "related, not an answer".'
+    )
     latency_ms: float | None = None

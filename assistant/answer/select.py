@@ -281,11 +281,14 @@ def table_title(text: str) -> str:
     return match.group(1).strip() if match else ""
 
 
+_BARE_CELL = re.compile(r"^(?:[\d.,·–\-%]+|NA|NR|NE|\.\.|///)$")
+
+
 def table_header(text: str) -> str:
-    """The column-header row: the first row with several cells and hardly any figures."""
+    """The column-header row: the first row of three or more cells none of which is a bare figure."""
     for row in text.splitlines():
         cells = [c.strip() for c in row.split("|") if c.strip()]
-        if len(cells) >= 3 and sum(bool(re.search(r"\d", c)) for c in cells) <= len(cells) // 3:
+        if len(cells) >= 3 and not any(_BARE_CELL.match(c) for c in cells):
             return " | ".join(cells)
     return ""
 
@@ -332,7 +335,10 @@ class QuestionTerms(BaseModel):
 def question_terms(question: str, expansion: str, bank: SentenceBank) -> QuestionTerms:
     vocabulary = bank.vocabulary
     config = bank.config
-    tokens = bank.tokens(question)
+    # Drug shorthand means the drug ("len-refractory" is "lenalidomide-refractory"): full weight, unlike
+    # other expansions, which only may be what the question meant.
+    drug_names = " ".join(vocabulary.drugs[m.id].name for m in vocabulary.find_drugs(question))
+    tokens = bank.tokens(f"{question} {drug_names}")
     expanded = bank.tokens(expansion) - tokens
     weights = {t: bank.idf(t) ** config.idf_power for t in tokens}
     return QuestionTerms(
