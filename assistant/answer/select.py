@@ -44,6 +44,8 @@ class SelectionConfig(BaseModel):
     sentences_per_passage: tuple[int, ...]
     passage_floor: float
     duplicate_overlap: float
+    neighbour_floor: float
+    neighbour_chars: int
     max_table_rows: int
     corpus_sentences: int
     passage_context: float
@@ -500,4 +502,36 @@ def pick_points(
             chosen.append(candidate)
             seen_tokens.append(tokens)
             taken += 1
-    return chosen
+    return join_neighbours(chosen, scored, bank)
+
+
+def join_neighbours(
+    chosen: Sequence[ScoredUnit], scored: Sequence[ScoredUnit], bank: SentenceBank
+) -> list[ScoredUnit]:
+    """Each chosen sentence joined with the sentence after it in its passage when that one scores nearly as
+    well: a finding is often stated over two sentences ("X was compared with Y." "Median PFS was ..."), and
+    the joined quote keeps one citation, so it adds the figures without costing citation precision."""
+    config = bank.config
+    by_position = {(s.unit.chunk_id, s.unit.start): s for s in scored}
+    taken = {(s.unit.chunk_id, s.unit.start) for s in chosen}
+    joined = []
+    for point in chosen:
+        unit = point.unit
+        if unit.kind != "sentence":
+            joined.append(point)
+            continue
+        units = bank.units(bank.chunks[unit.chunk_id]) if unit.chunk_id in bank.chunks else ()
+        following = next((u for u in units if u.start >= unit.end and u.kind == "sentence"), None)
+        if following is None or (unit.chunk_id, following.start) in taken:
+            joined.append(point)
+            continue
+        neighbour = by_position.get((unit.chunk_id, following.start))
+        score = neighbour.score if neighbour else 0.0
+        text = bank.chunks[unit.chunk_id].text[unit.start : following.end]
+        if score < config.neighbour_floor * point.score or len(text) > config.neighbour_chars:
+            joined.append(point)
+            continue
+        taken.add((unit.chunk_id, following.start))
+        merged = unit.model_copy(update={"text": text, "end": following.end})
+        joined.append(point.model_copy(update={"unit": merged}))
+    return joined
