@@ -40,6 +40,7 @@ from assistant.answer.sentences import printed_span
 from assistant.answer.services import Services
 from assistant.retrieval.expansion import QueryExpander
 from assistant.retrieval.models import Passage
+from assistant.rules.profile import PatientProfile
 from ingest.models import Chunk
 
 PHRASES_FILE = Path(__file__).parent / "data" / "phrases.yaml"
@@ -171,10 +172,13 @@ def answer_question(
     patient_text: str | None = None,
     services: Services,
     constrained: bool = True,
+    profile: PatientProfile | None = None,
 ) -> Answer:
     """Answer one turn. Never raises for bad input: empty or oversized input gives ``invalid_input``.
 
     `constrained=False` turns off branch-constrained retrieval (used by the evaluation's ablation).
+    `profile` (the clinician's hand-edited facts) replaces the profile read from `patient_text`, so the
+    answer and the page's branch card always come from the same facts.
     """
     started = time.perf_counter()
     p = phrases()
@@ -208,7 +212,9 @@ def answer_question(
         resolved = resolve_follow_up(asked, previous, services.vocabulary)
         answer_as = "patient" if previous.kind == "patient" and known_patient else "factual"
     if answer_as == "patient" and known_patient:
-        body = patient_answer(asked, resolved, known_patient, services, constrained=constrained)
+        body = patient_answer(
+            asked, resolved, known_patient, services, constrained=constrained, profile=profile
+        )
     else:
         body = factual_answer(resolved, services)
     return _finish(
@@ -446,14 +452,20 @@ def branch_card(decision: Any, book: CitationBook, services: Services) -> list[A
 
 
 def patient_answer(
-    question: str, resolved: str, patient_text: str, services: Services, constrained: bool = True
+    question: str,
+    resolved: str,
+    patient_text: str,
+    services: Services,
+    constrained: bool = True,
+    profile: PatientProfile | None = None,
 ) -> dict[str, Any]:
     """Branch card from the rule layer, then evidence retrieved within the branch, with any sentence that
     names an excluded regimen labelled "not for this patient"."""
     from assistant.rules import decide, extract_facts
 
     p = phrases()
-    decision = decide(extract_facts(patient_text).profile, services.rules, services.vocabulary)
+    profile = profile or extract_facts(patient_text).profile
+    decision = decide(profile, services.rules, services.vocabulary)
     if decision.branch == "out_of_scope":
         message = p["out_of_scope"].format(
             reason=p["patient_out_of_scope"].format(reason=" ".join(decision.explanation.split()).rstrip("."))
@@ -472,7 +484,6 @@ def patient_answer(
             "sentences": tuple(sentences),
             "citations": tuple(book.citations),
         }
-    profile = extract_facts(patient_text).profile
     reasons = constrain.excluded_reasons(
         decision, profile.refractory_drugs(), services.vocabulary, p["refractory_reason"]
     )

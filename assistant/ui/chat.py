@@ -61,7 +61,7 @@ def submit(message: str, state: ChatState, services: Services) -> None:
             state.conversation = state.conversation.model_copy(update={"patient_text": patient_text})
             state.extraction = extract_facts(patient_text)
         answer = answer_question(message, conversation=state.conversation, patient_text=state.patient_text,
-                                 services=services)
+                                 services=services, profile=state.profile() if state.has_patient else None)
     except Exception as exc:  # the page must survive a bug; the log gets where, never the patient text
         where = "".join(traceback.format_tb(exc.__traceback__))
         log.error("answering failed with %s:\n%s", type(exc).__name__, where)

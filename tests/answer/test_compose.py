@@ -142,3 +142,18 @@ def test_answer_patient_branch_card_lines_are_cited(services) -> None:
     options = " ".join(s.text for s in answer.sentences if s.role == "option")
     assert "(KRd)" not in options and "(DRd)" not in options
     _assert_citations_resolve(answer, services)
+
+
+def test_answer_question_hand_edited_profile_decides_the_branch(services):
+    """The page's hand edits must reach the answer: the branch comes from the given profile, not the text."""
+    from assistant.rules import extract_facts
+
+    text = "67M, VRd -> ASCT -> len maintenance, progressing on R, dara-naive. Next line?"
+    parsed = extract_facts(text).profile
+    edited = parsed.model_copy(update={"lenalidomide": "naive"})
+
+    from_text = answer_question("What next?", patient_text=text, services=services)
+    from_edit = answer_question("What next?", patient_text=text, services=services, profile=edited)
+
+    assert from_text.branch == "first_relapse_len_refractory"
+    assert from_edit.branch == "first_relapse_not_len_refractory"
