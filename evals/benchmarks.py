@@ -39,26 +39,25 @@ class TimingStats(BaseModel):
 
 
 class BenchmarkPlan(BaseModel):
-    """How much to repeat. The smoke plan keeps the same shape with tiny numbers."""
+    """How much to measure. The smoke plan keeps the same shape with tiny numbers."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    warmup: int = Field(1, ge=0)
-    repeats: int = Field(5, ge=1, description="Passes over the query list for warm latency.")
+    warmup: int = Field(5, ge=0, description="Untimed calls first, on inputs that are not timed afterwards.")
+    warm_queries: int = Field(60, ge=1, description="Distinct inputs timed per warm operation, once each.")
     ingest_repeats: int = Field(3, ge=1)
     cold_start_repeats: int = Field(3, ge=1)
     scaling_factors: tuple[int, ...] = (1, 4, 16)
     scaling_dtype: str = Field("bfloat16", description="Embedding dtype of the scaling runs only.")
-    warm_queries: int = Field(40, ge=1, description="Distinct questions / patient texts timed warm.")
-    scaling_queries: int = Field(10, ge=1, description="Questions timed at each corpus size.")
+    scaling_queries: int = Field(20, ge=1, description="Distinct questions timed per operation and size.")
     scaling_cold_start: bool = Field(True, description="Also time a cold `ask` (and its RSS) at each size.")
     scaling_warm: bool = Field(True, description="Embed every corpus sentence at each size, as the app does.")
     first_ask_after_ingest: bool = Field(True, description="Time the first `ask` on a freshly built index.")
 
 
 SMOKE_PLAN = BenchmarkPlan(
-    warmup=1, repeats=2, ingest_repeats=1, cold_start_repeats=1, scaling_factors=(1, 2), warm_queries=4,
-    scaling_queries=3, scaling_cold_start=False, scaling_warm=False, first_ask_after_ingest=False,
+    warmup=1, warm_queries=3, ingest_repeats=1, cold_start_repeats=1, scaling_factors=(1, 2),
+    scaling_queries=2, scaling_cold_start=False, scaling_warm=False, first_ask_after_ingest=False,
 )
 
 
@@ -81,21 +80,34 @@ def summarize_ms(samples_ms: Sequence[float]) -> TimingStats:
     )
 
 
-def time_calls(fn: Callable[[Any], object], inputs: Sequence[Any], *, repeats: int,
-               warmup: int = 1) -> TimingStats:
-    """Time ``fn(x)`` for every input, ``repeats`` times, after ``warmup`` untimed passes."""
+def time_calls(fn: Callable[[Any], object], inputs: Sequence[Any], *,
+               warmup_inputs: Sequence[Any] = ()) -> TimingStats:
+    """Time ``fn(x)`` once per input, after untimed calls on ``warmup_inputs``.
+
+    Each timed input is new to the process: repeating one would time the answer layer's query-embedding
+    cache, not what a user waits for when asking something new.
+    """
     if not inputs:
         raise ValueError("nothing to time: the input list is empty")
-    for _ in range(warmup):
-        for item in inputs:
-            fn(item)
+    for item in warmup_inputs:
+        fn(item)
     samples = []
-    for _ in range(repeats):
-        for item in inputs:
-            start = time.perf_counter()
-            fn(item)
-            samples.append((time.perf_counter() - start) * 1000)
+    for item in inputs:
+        start = time.perf_counter()
+        fn(item)
+        samples.append((time.perf_counter() - start) * 1000)
     return summarize_ms(samples)
+
+
+def split_inputs(pool: Sequence[Any], sizes: Sequence[int]) -> list[list[Any]]:
+    """Consecutive disjoint slices of ``pool`` with the given sizes; shorter when the pool runs out, and
+    never empty (a slice past the end reuses the pool's start: only tiny smoke sets get there)."""
+    slices, start = [], 0
+    for size in sizes:
+        chunk = list(pool[start : start + size])
+        start += size
+        slices.append(chunk or list(pool[:size]))
+    return slices
 
 
 def peak_rss_mb() -> float:
@@ -113,13 +125,21 @@ class ProcessRun:
     stderr_tail: str
 
 
-def run_process(argv: Sequence[str], *, env: dict[str, str], cwd: Path, timeout_s: float = 600) -> ProcessRun:
-    """Run a child to completion; ``os.wait4`` gives this child's own peak RSS (not the max of all)."""
+def run_process(argv: Sequence[str], *, env: dict[str, str], cwd: Path, timeout_s: float = 900) -> ProcessRun:
+    """Run a child to completion; its peak RSS is the kernel's high-water mark of the child's own memory.
+
+    Not ``ru_maxrss`` from ``wait4``: Linux carries the parent's high-water mark across fork + exec, so a
+    child of this (large) process would report at least the parent's size. ``VmHWM`` in /proc belongs to
+    the child's new address space; it is polled until exit (it only grows, so the last reading is the
+    peak up to the last few milliseconds).
+    """
     start = time.perf_counter()
     with open(os.devnull, "wb") as devnull, _TempStderr() as err:
         proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=devnull, stderr=err.handle)
         deadline = start + timeout_s
+        peak_kib = 0
         while True:
+            peak_kib = max(peak_kib, _vm_hwm_kib(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -127,10 +147,22 @@ def run_process(argv: Sequence[str], *, env: dict[str, str], cwd: Path, timeout_
                 proc.kill()
                 os.wait4(proc.pid, 0)
                 raise TimeoutError(f"{' '.join(argv[:4])} ... did not finish in {timeout_s:.0f} s")
-            time.sleep(0.005)
+            time.sleep(0.01)
         wall_ms = (time.perf_counter() - start) * 1000
         proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for a reaped child
-        return ProcessRun(wall_ms, usage.ru_maxrss / 1024, proc.returncode, err.tail())
+        peak_mb = peak_kib / 1024 if peak_kib else usage.ru_maxrss / 1024  # no /proc: best available
+        return ProcessRun(wall_ms, peak_mb, proc.returncode, err.tail())
+
+
+def _vm_hwm_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 class _TempStderr:
@@ -171,6 +203,11 @@ def replicate_corpus(source_dir: Path, target_dir: Path, factor: int) -> Path:
     with open(target_dir / "metadata.yaml", "w", encoding="utf-8") as fh:
         yaml.safe_dump({**manifest, "documents": documents}, fh, sort_keys=False, allow_unicode=True)
     return target_dir
+
+
+def dir_mb(path: Path) -> float:
+    """Disk footprint of a directory tree (the index, with its cached sentence vectors)."""
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 2**20
 
 
 def with_paths(settings: Settings, **overrides: object) -> Settings:

@@ -278,6 +278,7 @@ def _header(metrics: Mapping[str, Any]) -> list[str]:
         f"- Generated: {metrics.get('generated', '?')}; mode: **{metrics.get('mode', '?')}**; "
         f"suite wall time: {fmt(metrics.get('runtime_s'))} s",
         f"- Commit: `{commit}`",
+        f"- Command: `{metrics.get('command') or 'run_suite() from Python'}`",
         f"- Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
         f"{machine.get('ram_gb', '?')} GB RAM, {machine.get('os', '?')}, Python {machine.get('python', '?')}",
         f"- Packages: {packages}",
@@ -342,8 +343,9 @@ def _benchmark_section(bench: Mapping[str, Any]) -> list[str]:
         return []
     lines = ["## Benchmarks", "",
              "Median and p95 over repeated runs. `python -m ...` rows are fresh interpreters (imports and "
-             "model load included), as a user runs them; warm rows call the loaded services in-process after "
-             "a warm-up pass.", "",
+             "model load included), as a user runs them. Warm rows call the loaded services in-process, "
+             "after warm-up calls on other inputs; every timed input is new to the process, so no query "
+             "cache is hit.", "",
              "| Measure | median | p95 | runs |", "|---|---:|---:|---:|"]
     rows = [
         ("full ingest into an empty index, `python -m ingest` (s)", bench.get("ingest"), "s"),
@@ -382,15 +384,17 @@ def _scaling_section(scaling: Mapping[str, Any]) -> list[str]:
     lines = ["## Scaling with corpus size", "",
              f"The corpus replicated under distinct document ids; embedding dtype "
              f"`{scaling.get('embedding_dtype', '?')}` for these runs.", "",
-             "| Corpus | documents | passages | ingest (s) | first load (s) | search median / p95 (ms) | "
-             "ask median / p95 (ms) | cold ask peak RSS (MB) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| Corpus | documents | passages | index on disk (MB) | ingest (s) | first load (s) | "
+             "search median / p95 (ms) | ask median / p95 (ms) | cold ask (s) | cold ask peak RSS (MB) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for p in points:
         lines.append(
             f"| ×{p['factor']} | {p.get('documents', '—')} | {p.get('passages', '—')} "
+            f"| {fmt(p.get('index_mb'))} "
             f"| {fmt(p.get('ingest_s'))} | {fmt(p.get('first_load_s'))} "
             f"| {fmt(lookup(p, ['search', 'median_ms']))} / {fmt(lookup(p, ['search', 'p95_ms']))} "
             f"| {fmt(lookup(p, ['ask', 'median_ms']))} / {fmt(lookup(p, ['ask', 'p95_ms']))} "
+            f"| {fmt(p['cold_ask_ms'] / 1000 if _is_number(p.get('cold_ask_ms')) else None)} "
             f"| {fmt(p.get('cold_peak_rss_mb'))} |")
     conclusion = scaling_conclusion(scaling)
     return [*lines, "", "Ingest = chunk + embed + write the index (in-process, model loaded); first load = "

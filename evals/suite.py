@@ -116,7 +116,7 @@ def _display_path(path: Path) -> str:
 
 # ------------------------------------------------------------------------------------------ the run
 
-def run_suite(config: SuiteConfig, settings: Settings) -> dict[str, Any]:
+def run_suite(config: SuiteConfig, settings: Settings, command: str | None = None) -> dict[str, Any]:
     """Every evaluation and benchmark; writes the report into ``config.out_dir``; returns metrics.json.
 
     A stage that fails is recorded (``errors`` in metrics.json, a line in the report) and the others still
@@ -143,7 +143,7 @@ def run_suite(config: SuiteConfig, settings: Settings) -> dict[str, Any]:
                    lambda: build_index(settings, force=False, progress=config.progress), required=True)
         services = stages.run("load services", lambda: _load_services(settings), required=True)
         naive = stages.run("naive LangChain baseline: split + embed",
-                           lambda: stack.enter_context(_naive_baseline(settings, services)), required=True)
+                           lambda: stack.enter_context(_naive_baseline(settings)), required=True)
         retrieval = stages.run(f"retrieval: {len(qa_items)} QA items x 4 retrievers",
                                lambda: evaluate_retrieval_systems(work / "qa.jsonl", services, naive), {})
         qa = stages.run("answers: QA for 4 systems",
@@ -160,6 +160,7 @@ def run_suite(config: SuiteConfig, settings: Settings) -> dict[str, Any]:
             "schema": 1,
             "generated": report.now_iso(),
             "mode": "smoke" if config.smoke else "full",
+            "command": command,
             "git": report.git_commit(),
             "machine": report.machine_description(),
             "settings": {k: str(v) for k, v in settings.model_dump().items()},
@@ -239,26 +240,41 @@ def _load_services(settings: Settings) -> Any:
     return Services.load(settings, build_index=False)
 
 
-def _naive_baseline(settings: Settings, services: Any) -> Any:
+def _naive_baseline(settings: Settings) -> Any:
+    """The baseline gets the bare model: the answer layer's query cache would flatter its latency."""
     from evals.baselines import NaiveLangChainBaseline
+    from ingest.embedding import load_embedder
 
-    return NaiveLangChainBaseline(settings, services.embedder)
+    return NaiveLangChainBaseline(settings, load_embedder(settings))
+
+
+def reset_query_cache(services: Any) -> None:
+    """Forget the query vectors the answer layer cached, so a stage's latency does not depend on which
+    questions an earlier stage happened to ask."""
+    cache = services.embedder
+    if hasattr(cache, "clear"):
+        cache.clear()
+    elif isinstance(getattr(cache, "_cache", None), dict):
+        cache._cache.clear()  # QueryEmbeddingCache has no public clear() yet
 
 
 # ------------------------------------------------------------------------------------------ retrieval
 
 def evaluate_retrieval_systems(qa_path: Path, services: Any, naive: Any) -> dict[str, Any]:
-    """recall@k / MRR per retriever with evals.retrieval's scoring, sharing the suite's loaded model.
+    """recall@k / MRR per retriever with evals.retrieval's scoring, sharing the suite's naive baseline.
 
     Each ranker is wrapped to remember its last hits per question, for the per-item predictions.
     """
+    from assistant.retrieval.hybrid import HybridRetriever
     from evals.baselines import RetrievedText
     from evals.retrieval import load_qa, run_system
 
     items = [item for item in load_qa(qa_path) if item.evidence]
     if not items:
         return {}
-    hybrid = services.retriever
+    # Built as evals.retrieval builds it (bare model, no query cache): each retriever pays for its own
+    # query embedding, and the numbers match `python -m evals retrieval`.
+    hybrid = HybridRetriever.from_settings(services.settings)
 
     def texts(passages: Iterable[Any]) -> list[RetrievedText]:
         return [RetrievedText(p.chunk.doc_id, p.chunk.text) for p in passages]
@@ -392,8 +408,9 @@ def evaluate_qa_systems(qa_path: Path, services: Any, naive: Any, progress: bool
     documents = services.retriever.documents
     results = {name: evaluate_baseline_qa(qa_path, ranker, documents, progress)
                for name, ranker in baseline_rankers(services, naive).items()}
-    results["pipeline_unconstrained"] = evaluate_qa(qa_path, services, constrained=False, progress=progress)
-    results["pipeline"] = evaluate_qa(qa_path, services, constrained=True, progress=progress)
+    for name, constrained in (("pipeline_unconstrained", False), ("pipeline", True)):
+        reset_query_cache(services)
+        results[name] = evaluate_qa(qa_path, services, constrained=constrained, progress=progress)
     for result in results.values():
         lengths = [len(p["answer"]) for p in result["predictions"] if not p["abstained"]]
         result["answer_chars"] = benchmarks.percentile(lengths, 50) if lengths else None
@@ -447,6 +464,7 @@ def evaluate_vignette_answers(items: Sequence[dict], predictions: list[dict], se
 
     vocab = services.vocabulary
     documents = services.retriever.documents
+    reset_query_cache(services)
     repliers: dict[str, Callable[[str], Any]] = {
         name: (lambda text, ranker=ranker: passages_answer(text, ranker(text, BASELINE_ANSWER_PASSAGES),
                                                           documents, 0.0))
@@ -567,8 +585,12 @@ def run_all_benchmarks(settings: Settings, plan: benchmarks.BenchmarkPlan, servi
     from ingest.pipeline import build_index
 
     questions = [item["question"] for item in qa_items if item.get("type") != "unanswerable"]
-    questions = questions[: plan.warm_queries] or [item["question"] for item in qa_items][:1]
-    patients = [item["text"] for item in vignettes][: plan.warm_queries]
+    questions = questions or [item["question"] for item in qa_items]
+    # Disjoint question sets: search must not warm the query-embedding cache that ask then reads.
+    warm_questions, search_questions, ask_questions = benchmarks.split_inputs(
+        questions, (plan.warmup, plan.warm_queries, plan.warm_queries))
+    warm_patients, patients = benchmarks.split_inputs([item["text"] for item in vignettes],
+                                                      (plan.warmup, plan.warm_queries))
     bench: dict[str, Any] = {"plan": plan.model_dump()}
 
     def ingest_runs() -> None:
@@ -592,18 +614,21 @@ def run_all_benchmarks(settings: Settings, plan: benchmarks.BenchmarkPlan, servi
         f"benchmark: cold start x{plan.cold_start_repeats}",
         lambda: benchmarks.cold_ask(settings, questions[0], repeats=plan.cold_start_repeats), {})
 
+    reset_query_cache(services)  # the quality stages asked these questions already
     workload = project_workload(services)
     bench["warm"] = {}
-    operations = (("search", workload.search, questions), ("decide", workload.decide, patients),
-                  ("ask", workload.ask, questions), ("ask_patient", workload.ask_patient, patients))
-    for name, fn, inputs in operations:
-        stats = stages.run(f"benchmark: warm {name} ({len(inputs)} inputs x {plan.repeats})",
-                           lambda fn=fn, inputs=inputs: benchmarks.time_calls(
-                               fn, inputs, repeats=plan.repeats, warmup=plan.warmup))
+    operations = (("search", workload.search, warm_questions, search_questions),
+                  ("decide", workload.decide, warm_patients, patients),
+                  ("ask", workload.ask, warm_questions, ask_questions),
+                  ("ask_patient", workload.ask_patient, warm_patients, patients))
+    for name, fn, warm_inputs, inputs in operations:
+        stats = stages.run(f"benchmark: warm {name} ({len(inputs)} inputs)",
+                           lambda fn=fn, inputs=inputs, warm_inputs=warm_inputs: benchmarks.time_calls(
+                               fn, inputs, warmup_inputs=warm_inputs))
         if stats is not None:
             bench["warm"][name] = stats.model_dump()
-    scaling = stages.run("benchmark: scaling", lambda: run_scaling(
-        settings, plan, questions[: plan.scaling_queries], work, stages), {})
+    scaling = stages.run("benchmark: scaling",
+                         lambda: run_scaling(settings, plan, questions, work, stages), {})
     return bench, scaling
 
 
@@ -644,13 +669,16 @@ def run_scaling(settings: Settings, plan: benchmarks.BenchmarkPlan, questions: S
         services = Services.load(scaled, build_index=False, warm=plan.scaling_warm)
         load_s = time.perf_counter() - started
         workload = project_workload(services)
-        search = benchmarks.time_calls(workload.search, questions, repeats=plan.repeats, warmup=plan.warmup)
-        ask = benchmarks.time_calls(workload.ask, questions, repeats=plan.repeats, warmup=plan.warmup)
+        warm_questions, search_questions, ask_questions = benchmarks.split_inputs(
+            questions, (plan.warmup, plan.scaling_queries, plan.scaling_queries))
+        search = benchmarks.time_calls(workload.search, search_questions, warmup_inputs=warm_questions)
+        ask = benchmarks.time_calls(workload.ask, ask_questions, warmup_inputs=warm_questions)
         cold = stages.run(f"scaling x{factor}: cold ask", lambda scaled=scaled: benchmarks.cold_ask(
             scaled, questions[0], repeats=1), {}) if plan.scaling_cold_start else {}
         points.append({"factor": factor, "documents": ingest_report.documents,
                        "passages": ingest_report.chunks, "ingest_s": round(ingest_s, 2),
                        "first_load_s": round(load_s, 2),
+                       "index_mb": round(benchmarks.dir_mb(scaled.index_dir), 1),
                        "search": search.model_dump(), "ask": ask.model_dump(),
                        "cold_ask_ms": benchmarks.lookup_number(cold, "wall", "median_ms"),
                        "cold_peak_rss_mb": cold.get("peak_rss_mb")})
@@ -700,7 +728,7 @@ def _run(args: argparse.Namespace) -> int:
         if not Path(path).is_file():
             raise FileNotFoundError(f"{path}: file not found")
     try:
-        metrics = run_suite(config, get_settings())
+        metrics = run_suite(config, get_settings(), command=" ".join(["python -m evals", *sys.argv[1:]]))
     except StageFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

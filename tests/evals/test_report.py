@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
-from evals.benchmarks import growth_per_x4, percentile, replicate_corpus, summarize_ms
+from assistant.settings import PROJECT_ROOT
+from evals.benchmarks import (
+    growth_per_x4,
+    percentile,
+    replicate_corpus,
+    run_process,
+    split_inputs,
+    summarize_ms,
+)
 from evals.report import (
     SYSTEMS,
     TARGETS,
@@ -136,12 +149,6 @@ def test_growth_per_x4_fits_log_log_slope(values, expected):
 
 
 def test_replicate_corpus_writes_distinct_ids_with_matching_files(tmp_path):
-    import hashlib
-
-    import yaml
-
-    from assistant.settings import PROJECT_ROOT
-
     target = replicate_corpus(PROJECT_ROOT / "corpus", tmp_path / "x3", 3)
     docs = yaml.safe_load((target / "metadata.yaml").read_text())["documents"]
     original = yaml.safe_load((PROJECT_ROOT / "corpus" / "metadata.yaml").read_text())["documents"]
@@ -149,3 +156,32 @@ def test_replicate_corpus_writes_distinct_ids_with_matching_files(tmp_path):
     assert len({d["id"] for d in docs}) == len(docs)
     for doc in docs:
         assert hashlib.sha256((target / doc["file"]).read_bytes()).hexdigest() == doc["sha256"]
+
+
+@pytest.mark.parametrize(
+    ("pool", "sizes", "expected"),
+    [
+        pytest.param(list(range(10)), (2, 3, 3), [[0, 1], [2, 3, 4], [5, 6, 7]], id="disjoint"),
+        pytest.param(list(range(5)), (1, 3, 3), [[0], [1, 2, 3], [4]], id="short-last"),
+        pytest.param(list(range(3)), (1, 2, 2), [[0], [1, 2], [0, 1]], id="exhausted-starts-over"),
+    ],
+)
+def test_split_inputs_gives_disjoint_slices_while_the_pool_lasts(pool, sizes, expected):
+    assert split_inputs(pool, sizes) == expected
+
+
+def test_run_process_reports_the_childs_own_peak_memory_not_the_parents():
+    parent = bytearray(400 * 2**20)
+    parent[:: 4096] = b"\x01" * len(parent[:: 4096])  # touch every page: the parent is now >= 400 MB
+    child = "x = bytearray(100 * 2**20)\nx[::4096] = b'\\x01' * len(x[::4096])"
+    run = run_process([sys.executable, "-c", child], env=dict(os.environ), cwd=Path.cwd())
+    assert run.returncode == 0
+    assert 100 <= run.peak_rss_mb < 350
+    del parent
+
+
+def test_run_process_returns_the_exit_code_and_stderr_tail():
+    run = run_process([sys.executable, "-c", "import sys; sys.exit('boom')"], env=dict(os.environ),
+                      cwd=Path.cwd())
+    assert run.returncode == 1
+    assert "boom" in run.stderr_tail
