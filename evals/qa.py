@@ -31,6 +31,8 @@ import numpy as np
 import yaml
 from tqdm import tqdm
 
+from evals.jsonl import read_jsonl
+
 REQUIRED_KEYS = ("id", "question", "key_facts", "evidence", "type")
 COVERAGE_THRESHOLD = 0.8
 CALIBRATION_NOTE = "# Written by evals/qa.py --calibrate: one scalar for every question, not tuned per item."
@@ -38,23 +40,13 @@ CALIBRATION_NOTE = "# Written by evals/qa.py --calibrate: one scalar for every q
 
 def load_qa_items(path: Path) -> list[dict[str, Any]]:
     """Items of a QA file; a malformed line is a ValueError naming the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: QA file not found")
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-        missing = [k for k in REQUIRED_KEYS if k not in item]
+    for number, item in read_jsonl(path, "QA"):
+        keys = item if isinstance(item, dict) else {}
+        missing = [k for k in REQUIRED_KEYS if k not in keys]
         if missing:
             raise ValueError(f"{path}:{number}: missing keys {missing}")
         items.append(item)
-    if not items:
-        raise ValueError(f"{path}: no QA items")
     return items
 
 

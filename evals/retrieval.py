@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.settings import Settings, get_settings
 from evals.baselines import NaiveLangChainBaseline, RetrievedText
+from evals.jsonl import read_jsonl
 from ingest.coverage import quote_coverage
 
 COVERAGE_THRESHOLD = 0.8
@@ -65,20 +66,13 @@ class QAItem(BaseModel):
 
 def load_qa(path: Path) -> list[QAItem]:
     """Parse a QA JSON-lines file; a bad line is reported with the file name and line number."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: QA file not found")
     items: list[QAItem] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, raw in read_jsonl(path, "QA"):
         try:
-            items.append(QAItem(**json.loads(line)))
-        except (json.JSONDecodeError, TypeError, ValidationError) as exc:
+            items.append(QAItem(**raw))
+        except (TypeError, ValidationError) as exc:
             detail = str(exc).splitlines()[0] if not isinstance(exc, ValidationError) else _first_error(exc)
             raise ValueError(f"{path}:{number}: not a QA item ({detail})") from None
-    if not items:
-        raise ValueError(f"{path}: no QA items")
     return items
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from assistant.rules import PatientProfile, decide, extract_facts, load_rules
 from assistant.vocabulary import Vocabulary, load_vocabulary
+from evals.jsonl import read_jsonl
 
 FACT_KEYS = (
     "prior_lines",
@@ -97,16 +98,8 @@ def normalize_label(label: str, vocab: Vocabulary) -> str | None:
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise FileNotFoundError(f"vignette file not found: {path}")
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+    for number, item in read_jsonl(path, "vignette"):
         if (
             not isinstance(item, dict)
             or not isinstance(item.get("text"), str)
@@ -115,8 +108,6 @@ def _read(path: Path) -> list[dict[str, Any]]:
         ):
             raise ValueError(f"{path}:{number}: expected an object with `text` and `expected.branch`")
         items.append(item)
-    if not items:
-        raise ValueError(f"{path}: no vignettes")
     return items
 
 

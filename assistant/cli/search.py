@@ -65,19 +65,9 @@ def run(args: argparse.Namespace) -> int:
 def passage_record(passage, retriever) -> dict[str, Any]:
     """The JSON shape of one hit: citation fields plus the passage as printed."""
     chunk = passage.chunk
-    meta = retriever.documents[chunk.doc_id]
     return {
         "rank": passage.rank,
-        "id": chunk.id,
-        "doc": chunk.doc_id,
-        "title": meta.title,
-        "year": chunk.year,
-        "year_label": meta.year_label,
-        "section": chunk.section,
-        "line_start": chunk.line_start,
-        "line_end": chunk.line_end,
-        "kind": chunk.kind,
-        "score": passage.score,
+        **retriever.citation_fields(passage),
         "dense_rank": passage.dense_rank,
         "lexical_rank": passage.lexical_rank,
         "text": retriever.corpus.printed(chunk.doc_id, chunk.line_start, chunk.line_end),

@@ -138,6 +138,24 @@ class HybridRetriever:
             for rank, (cid, score) in enumerate(fused, start=1)
         ]
 
+    def citation_fields(self, passage: Passage) -> dict[str, Any]:
+        """What every consumer (CLI JSON, LangChain metadata) shows to locate a hit: doc, title, the year
+        label users must see, section, line range, kind and score."""
+        chunk = passage.chunk
+        meta = self.documents[chunk.doc_id]
+        return {
+            "id": chunk.id,
+            "doc": chunk.doc_id,
+            "title": meta.title,
+            "year": chunk.year,
+            "year_label": meta.year_label,
+            "section": chunk.section,
+            "line_start": chunk.line_start,
+            "line_end": chunk.line_end,
+            "kind": chunk.kind,
+            "score": passage.score,
+        }
+
     def dense_search(self, query: str, k: int = 5, filters: SearchFilters | None = None) -> list[Passage]:
         """Dense side alone (no expansion): the evaluation's "dense only" row."""
         query = self._check_query(query, k)

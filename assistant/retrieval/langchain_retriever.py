@@ -66,23 +66,8 @@ class RRMMRetriever(BaseRetriever):
 
 
 def passage_document(passage: Passage, hybrid: HybridRetriever) -> Document:
-    chunk = passage.chunk
-    meta = hybrid.documents[chunk.doc_id]
     return Document(
-        id=chunk.id,
-        page_content=chunk.text,
-        metadata={
-            "id": chunk.id,
-            "doc": chunk.doc_id,
-            "title": meta.title,
-            "year": chunk.year,
-            "year_label": meta.year_label,
-            "section": chunk.section,
-            "line_start": chunk.line_start,
-            "line_end": chunk.line_end,
-            "kind": chunk.kind,
-            "score": passage.score,
-        },
+        id=passage.chunk.id, page_content=passage.chunk.text, metadata=hybrid.citation_fields(passage)
     )
 
 
