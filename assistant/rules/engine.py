@@ -21,19 +21,19 @@ from assistant.rules.decision import (
     UpdateNote,
     UpdatePosition,
 )
-from assistant.rules.predicates import PREDICATES, TREATMENT_BRANCHES, Context, evaluate
+from assistant.rules.predicates import (
+    PREDICATES,
+    TREATMENT_BRANCH_IDS,
+    TREATMENT_BRANCHES,
+    Context,
+    evaluate,
+)
 from assistant.rules.profile import PatientProfile
 from assistant.rules.ruleset import AvoidRule, Modifier, OptionRule, RuleSet, load_rules
 from assistant.vocabulary import SourceQuote, Vocabulary, load_vocabulary
 
 CANONICAL_BRANCHES = (
-    "first_relapse_len_refractory",
-    "first_relapse_not_len_refractory",
-    "first_relapse_after_frontline_dvmp",
-    "first_relapse_after_frontline_dara_len",
-    "later_relapse_anti_cd38_naive",
-    "later_relapse_anti_cd38_refractory",
-    "triple_class_refractory",
+    *TREATMENT_BRANCH_IDS,
     "biochemical_relapse_monitor",
     "needs_more_information",
     "out_of_scope",

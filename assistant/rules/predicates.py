@@ -12,17 +12,18 @@ from typing import Any
 
 from assistant.rules.profile import PatientProfile
 
-TREATMENT_BRANCHES = frozenset(
-    {
-        "first_relapse_len_refractory",
-        "first_relapse_not_len_refractory",
-        "first_relapse_after_frontline_dvmp",
-        "first_relapse_after_frontline_dara_len",
-        "later_relapse_anti_cd38_naive",
-        "later_relapse_anti_cd38_refractory",
-        "triple_class_refractory",
-    }
+# The canonical branch ids that recommend treatment, in display order (engine.CANONICAL_BRANCHES
+# adds the three non-treatment outcomes after them).
+TREATMENT_BRANCH_IDS = (
+    "first_relapse_len_refractory",
+    "first_relapse_not_len_refractory",
+    "first_relapse_after_frontline_dvmp",
+    "first_relapse_after_frontline_dara_len",
+    "later_relapse_anti_cd38_naive",
+    "later_relapse_anti_cd38_refractory",
+    "triple_class_refractory",
 )
+TREATMENT_BRANCHES = frozenset(TREATMENT_BRANCH_IDS)
 LATER_BRANCHES = frozenset(
     {"later_relapse_anti_cd38_naive", "later_relapse_anti_cd38_refractory", "triple_class_refractory"}
 )
