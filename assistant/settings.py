@@ -51,7 +51,6 @@ class Settings(BaseSettings):
     llm_provider: str | None = Field(
         None, description="LangChain init_chat_model spec, e.g. 'ollama:qwen2.5'."
     )
-    log_patient_text: bool = Field(False, description="Patient text is never logged unless this is set.")
 
 
 def get_settings(**overrides: object) -> Settings:

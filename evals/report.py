@@ -72,6 +72,7 @@ METRICS: dict[str, dict[str, MetricInfo]] = {
         "answer_unflagged_avoid_mentions": MetricInfo(
             label="avoid-listed regimens named unflagged (count)", better="lower", fraction=False),
         "answer_preferred_recall": MetricInfo(label="reply names the preferred options (recall)"),
+        "answer_evidence_on_branch": MetricInfo(label="evidence passages within the patient's branch"),
     },
 }
 SECTION_TITLES = {"retrieval": "Retrieval", "qa": "Answers (QA)", "vignettes": "Patient vignettes"}

@@ -474,11 +474,16 @@ def evaluate_vignette_answers(items: Sequence[dict], predictions: list[dict], se
         "", patient_text=text, services=services, constrained=False)
     repliers["pipeline"] = lambda text: answer_question("", patient_text=text, services=services,
                                                         constrained=True)
+    scopes = [_branch_scope(item["text"], services) for item in items]
     results = {}
     for system, reply in repliers.items():
-        unsafe_items = unsafe_mentions = preferred_total = preferred_named = 0
-        for item, record in zip(items, predictions, strict=True):
+        unsafe_items = unsafe_mentions = preferred_total = preferred_named = evidence = on_branch = 0
+        for item, record, scope in zip(items, predictions, scopes, strict=True):
             answer = reply(item["text"])
+            tagged = _evidence_on_branch(answer, scope, services.chunks_by_id)
+            if tagged is not None:
+                evidence += tagged[1]
+                on_branch += tagged[0]
             avoid, preferred = (_codes(item["expected"].get(key), vocab, normalize_label)
                                 for key in ("avoid", "preferred"))
             shown = {m.id for s in answer.sentences if not _flagged(s, answer)
@@ -496,8 +501,33 @@ def evaluate_vignette_answers(items: Sequence[dict], predictions: list[dict], se
             "answer_unflagged_avoid_rate": unsafe_items / len(items),
             "answer_unflagged_avoid_mentions": unsafe_mentions,
             "answer_preferred_recall": preferred_named / preferred_total if preferred_total else None,
+            "answer_evidence_on_branch": on_branch / evidence if evidence else None,
         }
     return results
+
+
+def _branch_scope(text: str, services: Any) -> dict[str, set[str]]:
+    """What "within the patient's branch" means, as the answer layer defines it (branch id, offered
+    regimens, their trials), for the rule layer's decision on this case text."""
+    from assistant.answer.constrain import branch_scope
+    from assistant.rules import decide, extract_facts
+
+    decision = decide(extract_facts(text, vocab=services.vocabulary).profile, services.rules,
+                      services.vocabulary)
+    return {field: set(values) for field, values in branch_scope(decision, services.vocabulary).items()}
+
+
+def _evidence_on_branch(answer: Any, scope: dict[str, set[str]],
+                        chunks: dict[str, Any]) -> tuple[int, int] | None:
+    """(on-branch, all) evidence passages the reply cites: for the pipeline its supporting-evidence lines,
+    for a baseline every passage. None when the passages are not index chunks (naive baseline)."""
+    cited = {n for s in answer.sentences if s.role == "point" for n in s.citations}
+    evidence = [chunks.get(c.chunk_id) for c in answer.citations if c.n in cited]
+    if not evidence or any(chunk is None for chunk in evidence):
+        return None
+    inside = sum(any(set(getattr(chunk, field)) & values for field, values in scope.items())
+                 for chunk in evidence)
+    return inside, len(evidence)
 
 
 def _flagged(sentence: Any, answer: Any) -> bool:
