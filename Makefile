@@ -48,4 +48,4 @@ retrieval-report: setup
 	$(PY) -m evals retrieval --qa evals/data/qa_dev.jsonl --markdown docs/retrieval.md
 
 clean-index:
-	rm -rf .index
+	rm -rf .index .index.building-* .index.old-* .index.lock

@@ -14,6 +14,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The longest message or question accepted anywhere (chat, CLI, batch line): a long clinic letter fits,
+# and fact extraction and retrieval stay well under a second at this size.
+MAX_INPUT_CHARS = 20_000
 
 # Belt and braces: libraries that look at these never try the network, even if a caller forgets.
 for _var, _value in {

@@ -13,24 +13,17 @@ from typing import Any
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import NotFoundError
+from chromadb.errors import ChromaError, NotFoundError
 
 from assistant.settings import Settings
 from ingest.embedding import Embedder, ProjectEmbeddingFunction
+from ingest.errors import IndexIncompatible, IndexMissing  # defined there so callers need no chromadb
 from ingest.models import Chunk
 
 LIST_FIELDS = ("branches", "regimens", "trials")
 SCALAR_FIELDS = ("doc_id", "section", "kind", "line_start", "line_end", "year")
 EMBED_KEY = "embed_key"
 _BATCH = 256
-
-
-class IndexMissing(Exception):
-    """No index has been built in the configured directory yet (run ``python -m ingest``)."""
-
-
-class IndexIncompatible(Exception):
-    """The index was built with another embedding model or dimension (rebuild with ``--force``)."""
 
 
 def client_for(index_dir: Path) -> Any:
@@ -45,8 +38,15 @@ def index_exists(settings: Settings) -> bool:
 class Index:
     """Read/write access to one collection of chunks."""
 
-    def __init__(self, collection: Any) -> None:
+    def __init__(self, collection: Any, client: Any = None) -> None:
         self._collection = collection
+        self._client = client  # kept by writers only, so a build can release its files before the swap
+
+    def close(self) -> None:
+        """Release the writer's client (and Chroma's files) so its directory can be renamed."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -203,8 +203,12 @@ def open_for_writing(settings: Settings, embedder: Embedder, *, recreate: bool =
         client.delete_collection(settings.collection)
         existing = None
     if existing is not None:
-        index = Index(existing)
-        check_compatible(index.metadata, embedder, settings)
+        index = Index(existing, client)
+        try:
+            check_compatible(index.metadata, embedder, settings)
+        except IndexIncompatible:
+            index.close()
+            raise
         return index
     collection = client.create_collection(
         settings.collection,
@@ -212,4 +216,27 @@ def open_for_writing(settings: Settings, embedder: Embedder, *, recreate: bool =
         metadata=model_metadata(embedder),
         embedding_function=ef,
     )
-    return Index(collection)
+    return Index(collection, client)
+
+
+def forget_cached_client(index_dir: Path) -> None:
+    """Make the next client for ``index_dir`` open the files now there (after a swap).
+
+    Chroma caches one System per path for the whole process; after the directory is swapped, that
+    System still reads the old (deleted) files. It is dropped from the cache, not stopped: collections
+    already handed out keep working on the old files until they are released.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    target = index_dir.resolve()
+    for identifier in list(SharedSystemClient._identifier_to_system):
+        if identifier and Path(identifier).resolve() == target:
+            SharedSystemClient._identifier_to_system.pop(identifier, None)
+
+
+_STORAGE_FAILURES = ("database or disk is full", "readonly database", "disk i/o error")
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """Chroma reports SQLite's SQLITE_FULL / SQLITE_READONLY / SQLITE_IOERR as plain InternalErrors."""
+    return isinstance(exc, ChromaError) and any(text in str(exc).lower() for text in _STORAGE_FAILURES)

@@ -23,6 +23,7 @@ import yaml
 
 from assistant.answer import constrain
 from assistant.answer.abstain import Support, support_score
+from assistant.answer.annotate import annotate_regimens
 from assistant.answer.classify import classify_turn, out_of_scope_reason
 from assistant.answer.followup import Conversation, resolve_follow_up
 from assistant.answer.models import Answer, AnswerSentence, Citation, TurnKind
@@ -41,10 +42,10 @@ from assistant.answer.services import Services
 from assistant.retrieval.expansion import QueryExpander
 from assistant.retrieval.models import Passage
 from assistant.rules.profile import PatientProfile
+from assistant.settings import MAX_INPUT_CHARS
 from ingest.models import Chunk
 
 PHRASES_FILE = Path(__file__).parent / "data" / "phrases.yaml"
-MAX_INPUT_CHARS = 20_000
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.·]\d+)?%?")
 
 
@@ -323,7 +324,9 @@ def factual_answer(
             "related": tuple(book.citations),
             "support_score": support.score,
         }
-    points = pick_points(scored, services.bank)
+    points = pick_points(
+        scored, services.bank, wants_figure=terms.asks_number, entities=terms.trials | terms.regimens
+    )
     # A trial's row already shown above its arms' rows is not repeated as a point of its own.
     contexts = {p_.unit.context for p_ in points if p_.unit.context}
     points = [p_ for p_ in points if p_.unit.kind != "row" or p_.unit.text not in contexts]
@@ -332,6 +335,8 @@ def factual_answer(
     for i, point in enumerate(points):
         n = book.cite(point.passage.chunk, point.unit.text, scope=point.passage.scope)
         text = unit_text(point, show_frame=point.unit.chunk_id not in framed)
+        if point.unit.kind == "sentence":
+            text = annotate_regimens(text, services.vocabulary)
         framed.add(point.unit.chunk_id)
         sentences.append(AnswerSentence(text=text, citations=(n,), role="lead" if i == 0 else "point"))
     for topic, sides in _conflicts(points, scored, services):

@@ -2,7 +2,7 @@
 
 Lets the pipeline compose with other LangChain pieces (batching, callbacks, tracing) without a second
 code path: the Runnable calls the same ``answer_question``, and, when ``settings.answer_backend`` is
-"langchain", the verified generative rewrite.
+"langchain", the verified generative rewrite, guarded by the patient's exclusions from the rule layer.
 """
 
 from __future__ import annotations
@@ -17,6 +17,19 @@ from assistant.answer.models import Answer
 from assistant.answer.services import Services
 
 _KEYS = {"question", "patient_text", "conversation"}
+
+
+def patient_guard(answer: Answer, patient_text: str | None, services: Services) -> Any:
+    """The rule layer's exclusions for the patient behind a patient answer (None otherwise): the same
+    facts and rules that drew the answer's branch card, so the rewrite cannot offer what it excluded."""
+    if not answer.branch or not patient_text:
+        return None
+    from assistant.answer.generative import guard_for
+    from assistant.rules import decide, extract_facts
+
+    profile = extract_facts(patient_text).profile
+    decision = decide(profile, services.rules, services.vocabulary)
+    return guard_for(decision, profile.refractory_drugs(), services.vocabulary)
 
 
 def answer_runnable(services: Services, chat_model: Any | None = None) -> Runnable[dict[str, Any], Answer]:
@@ -50,7 +63,8 @@ def answer_runnable(services: Services, chat_model: Any | None = None) -> Runnab
         if model is not None:
             from assistant.answer.generative import rewrite
 
-            answer = rewrite(answer, model)
+            patient_text = inputs.get("patient_text") or (conversation.patient_text if conversation else None)
+            answer = rewrite(answer, model, guard=patient_guard(answer, patient_text, services))
         return answer
 
     return RunnableLambda(invoke, name="rrmm_answer")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import zipfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +47,9 @@ class SelectionConfig(BaseModel):
     duplicate_overlap: float
     neighbour_floor: float
     neighbour_chars: int
+    figure_lookahead: int
+    entity_point_floor: float
+    gives_figure: str
     max_table_rows: int
     corpus_sentences: int
     passage_context: float
@@ -130,6 +134,11 @@ class SentenceBank:
         self._token_cache: dict[str, frozenset[str]] = {}
         self._entity_cache: dict[str, frozenset[str]] = {}
         self._all_units: list[EvidenceUnit] | None = None
+        self._regimen_names = [
+            (code, re.compile(rf"\b{re.escape(r.name.lower())}\b"))
+            for code, r in vocabulary.regimens.items()
+            if " plus " in r.name
+        ]
         self._all_matrix: np.ndarray | None = None
         document_frequency: dict[str, int] = {}
         for chunk in chunks:
@@ -163,8 +172,12 @@ class SentenceBank:
         cached = self._entity_cache.get(text)
         if cached is None:
             vocabulary = self.vocabulary
-            cached = frozenset(m.id for m in vocabulary.find_trials(text)) | frozenset(
-                m.id for m in vocabulary.find_regimens(text)
+            lowered = " ".join(text.lower().split())
+            cached = (
+                frozenset(m.id for m in vocabulary.find_trials(text))
+                | frozenset(m.id for m in vocabulary.find_regimens(text))
+                # The IMWG review spells regimens out ("carfilzomib plus lenalidomide plus dexamethasone").
+                | frozenset(code for code, pattern in self._regimen_names if pattern.search(lowered))
             )
             if len(self._entity_cache) < 100_000:
                 self._entity_cache[text] = cached
@@ -245,7 +258,9 @@ class SentenceBank:
         for chunk in self.chunks.values():
             self.tokens(chunk.text)
             self.entities(chunk.text)
-        self._all_units, self._all_matrix = units, matrix
+        # Matrix first: a question on another thread takes the search as ready once the units are set.
+        self._all_matrix = matrix
+        self._all_units = units
 
     @property
     def warmed(self) -> bool:
@@ -300,7 +315,7 @@ def _load_vectors(path: Path, digest: str, n: int) -> np.ndarray | None:
         with np.load(path) as data:
             if str(data["digest"]) == digest and data["vectors"].shape[0] == n:
                 return data["vectors"].astype(np.float32)
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):  # damaged cache: embed again
         return None
     return None
 
@@ -382,6 +397,9 @@ def _entity_score(terms: QuestionTerms, text: str, chunk_text: str, bank: Senten
 
 
 _LEGEND = re.compile(r"(?:^abbreviations\b)|(?:\b[\w\-]+ ?= ?[A-Za-z].*){2,}", re.IGNORECASE)
+# A table's symbol key: two or more footnote definitions on one line ("*Triple class refractory; **In
+# evaluable patients; ..."). It answers a question about the table, not one about the trial.
+_FOOTNOTE_KEY = re.compile(r"^[*†‡§°¶]+ ?\w[^;]*;\s*[*†‡§°¶]+")
 
 
 def is_legend(unit: EvidenceUnit) -> bool:
@@ -392,7 +410,7 @@ def is_legend(unit: EvidenceUnit) -> bool:
 def _quality(unit: EvidenceUnit, config: SelectionConfig, terms: QuestionTerms) -> float:
     """Abbreviation legends and fragments (table debris, reference lists) are poor answers; a table row
     answers a question about a table or a subgroup figure, but prose states a trial's results better."""
-    if _LEGEND.search(unit.text):
+    if _LEGEND.search(unit.text) or (not terms.asks_table and _FOOTNOTE_KEY.search(unit.text)):
         return config.legend_factor
     if unit.kind == "row":
         return config.table_row_factor if terms.asks_table else config.row_factor
@@ -463,7 +481,11 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def pick_points(
-    scored: Sequence[ScoredUnit], bank: SentenceBank, max_points: int | None = None
+    scored: Sequence[ScoredUnit],
+    bank: SentenceBank,
+    max_points: int | None = None,
+    wants_figure: bool = False,
+    entities: frozenset[str] = frozenset(),
 ) -> list[ScoredUnit]:
     """The answer's sentences: the best passage's best sentences, then other passages' best sentences
     when their passage scores nearly as well; no near-duplicates, at most max_points + 1 in all.
@@ -502,36 +524,85 @@ def pick_points(
             chosen.append(candidate)
             seen_tokens.append(tokens)
             taken += 1
-    return join_neighbours(chosen, scored, bank)
+    if len(entities) > 1:
+        chosen += _entity_points(entities, chosen, scored, bank, seen_tokens)
+    return join_neighbours(chosen, scored, bank, wants_figure=wants_figure)
+
+
+def _entity_points(
+    entities: frozenset[str],
+    chosen: Sequence[ScoredUnit],
+    scored: Sequence[ScoredUnit],
+    bank: SentenceBank,
+    seen_tokens: list[frozenset[str]],
+) -> list[ScoredUnit]:
+    """A comparison ("Kd vs DVd", "CANDOR and IKEMA") needs a point on each side: for each trial or regimen
+    the question names and no chosen sentence names, the best sentence that names it, if it scores well."""
+    config = bank.config
+    named = set().union(*(bank.entities(c.unit.scoring_text) for c in chosen)) if chosen else set()
+    floor = config.entity_point_floor * scored[0].score
+    added: list[ScoredUnit] = []
+    for entity in sorted(entities - named):
+        for candidate in scored:
+            if candidate.score < floor:
+                break
+            if entity not in bank.entities(candidate.unit.scoring_text) or candidate in chosen:
+                continue
+            tokens = bank.tokens(candidate.unit.text)
+            if any(_overlap(tokens, other) > config.duplicate_overlap for other in seen_tokens):
+                continue
+            added.append(candidate)
+            seen_tokens.append(tokens)
+            named |= bank.entities(candidate.unit.scoring_text)
+            break
+    return added
 
 
 def join_neighbours(
-    chosen: Sequence[ScoredUnit], scored: Sequence[ScoredUnit], bank: SentenceBank
+    chosen: Sequence[ScoredUnit],
+    scored: Sequence[ScoredUnit],
+    bank: SentenceBank,
+    wants_figure: bool = False,
 ) -> list[ScoredUnit]:
     """Each chosen sentence joined with the sentence after it in its passage when that one scores nearly as
     well: a finding is often stated over two sentences ("X was compared with Y." "Median PFS was ..."), and
-    the joined quote keeps one citation, so it adds the figures without costing citation precision."""
+    the joined quote keeps one citation, so it adds the figures without costing citation precision.
+
+    When the question asks for a figure, the quote also runs on to the next sentence that gives one (within
+    `figure_lookahead` sentences): reviews describe a trial, then report its results ("At 30 months of
+    follow-up, the ORR is 63%, ..."), so the figures asked for are often a sentence or two further on.
+    """
     config = bank.config
+    figure = re.compile(config.gives_figure, re.IGNORECASE)
     by_position = {(s.unit.chunk_id, s.unit.start): s for s in scored}
     taken = {(s.unit.chunk_id, s.unit.start) for s in chosen}
     joined = []
     for point in chosen:
         unit = point.unit
-        if unit.kind != "sentence":
+        if unit.kind != "sentence" or unit.chunk_id not in bank.chunks:
             joined.append(point)
             continue
-        units = bank.units(bank.chunks[unit.chunk_id]) if unit.chunk_id in bank.chunks else ()
-        following = next((u for u in units if u.start >= unit.end and u.kind == "sentence"), None)
-        if following is None or (unit.chunk_id, following.start) in taken:
+        chunk_text = bank.chunks[unit.chunk_id].text
+        following = [u for u in bank.units(bank.chunks[unit.chunk_id]) if u.start >= unit.end]
+        end = unit.end
+        nxt = following[0] if following else None
+        if nxt is not None and (unit.chunk_id, nxt.start) not in taken:
+            neighbour = by_position.get((unit.chunk_id, nxt.start))
+            score = neighbour.score if neighbour else 0.0
+            close = nxt.end - unit.start <= config.neighbour_chars
+            if close and score >= config.neighbour_floor * point.score:
+                end = nxt.end
+        if wants_figure:
+            for later in [u for u in following if u.start >= end][: config.figure_lookahead]:
+                if (unit.chunk_id, later.start) in taken or later.end - unit.start > config.neighbour_chars:
+                    break
+                if figure.search(later.text):
+                    end = max(end, later.end)
+                    break
+        if end == unit.end:
             joined.append(point)
             continue
-        neighbour = by_position.get((unit.chunk_id, following.start))
-        score = neighbour.score if neighbour else 0.0
-        text = bank.chunks[unit.chunk_id].text[unit.start : following.end]
-        if score < config.neighbour_floor * point.score or len(text) > config.neighbour_chars:
-            joined.append(point)
-            continue
-        taken.add((unit.chunk_id, following.start))
-        merged = unit.model_copy(update={"text": text, "end": following.end})
+        taken.update((unit.chunk_id, u.start) for u in following if u.end <= end)
+        merged = unit.model_copy(update={"text": chunk_text[unit.start : end], "end": end})
         joined.append(point.model_copy(update={"unit": merged}))
     return joined

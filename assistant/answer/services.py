@@ -53,9 +53,7 @@ class Services:
         _single_thread_inference()
         embedder = load_embedder(settings)
         if build_index:
-            from ingest.pipeline import ensure_index
-
-            ensure_index(settings)
+            _ensure_index(settings)
         index = open_index(settings, embedder)
         embedder = QueryEmbeddingCache(embedder)
         retriever = HybridRetriever(settings, embedder, index)
@@ -75,6 +73,20 @@ class Services:
         if warm:
             bank.warm(cache_path=Path(settings.index_dir) / SENTENCE_CACHE)
         return services
+
+
+def _ensure_index(settings: Settings) -> None:
+    """Build a missing, damaged or stale index (or wait for another process's build). What can go wrong
+    here (another build still running, a read-only or full disk, another model's index) becomes the
+    one-line ``IndexNotReady`` the CLI prints, not a traceback."""
+    from assistant.retrieval.hybrid import IndexNotReady
+    from ingest.errors import IndexIncompatible, IndexWriteError, IngestBusy
+    from ingest.pipeline import ensure_index
+
+    try:
+        ensure_index(settings)
+    except (IngestBusy, IndexWriteError, IndexIncompatible) as exc:
+        raise IndexNotReady(str(exc)) from exc
 
 
 def _single_thread_inference() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 SUBCOMMANDS = {
     "search": ("assistant.cli.search", "ranked passages for an ad-hoc literature lookup"),
@@ -22,9 +23,18 @@ class UserError(Exception):
     """An error caused by the user's input: printed as one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one ``error: ...`` line (pointing at --help), like every other."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from assistant.cli.text_input import check_arguments
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m assistant", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(SUBCOMMANDS) + "}")
     chosen = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     for name, (module, help_text) in SUBCOMMANDS.items():
@@ -32,11 +42,12 @@ def main(argv: list[str] | None = None) -> int:
             importlib.import_module(module).register(sub, name, help_text)
         else:
             sub.add_parser(name, help=help_text)
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     try:
+        check_arguments(argv)
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
         return int(args.func(args) or 0)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli import UserError
-
-MAX_INPUT_CHARS = 20_000
+from assistant.cli.text_input import check_text, read_batch, run_batch
 
 
 def answer_json(answer: Any) -> dict[str, Any]:
@@ -72,9 +71,13 @@ def render_human(answer: Any) -> str:
     return "\n".join(lines)
 
 
-def _check_text(text: str | None, what: str) -> None:
-    if text is not None and len(text) > MAX_INPUT_CHARS:
-        raise UserError(f"the {what} is {len(text)} characters long; the limit is {MAX_INPUT_CHARS}")
+def implausible_values(patient: str | None) -> list[str]:
+    """Numbers in the patient text that no patient can have: the answer was made without them."""
+    if not patient:
+        return []
+    from assistant.rules import extract_facts
+
+    return [f.message for f in extract_facts(patient).implausible]
 
 
 def register(subparsers: argparse._SubParsersAction, name: str, help_text: str) -> None:
@@ -114,27 +117,29 @@ def _answerer(services: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    _check_text(args.patient, "patient text")
+    patient = check_text(args.patient, "patient text") if args.patient is not None else None
+    checks = implausible_values(patient)
     if args.batch is not None:
         if args.question:
             raise UserError("give either a question or --batch FILE, not both")
-        if not args.batch.is_file():
-            raise UserError(f"{args.batch}: batch file not found")
-        questions = [q.strip() for q in args.batch.read_text(encoding="utf-8").splitlines() if q.strip()]
-        if not questions:
-            raise UserError(f"{args.batch}: no questions in the file (one per line)")
+        read_batch(args.batch, "question")  # a missing or binary file is reported before the model loads
         answer_for = _answerer(_load_services())
-        for question in questions:
-            answer = answer_for(question, args.patient)
-            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
-        return 0
+        return run_batch(
+            args.batch,
+            "question",
+            lambda q: {**answer_json(answer_for(q.strip(), patient)), "implausible_values": checks},
+        )
     question = args.question or ""
-    if not question.strip() and not (args.patient and args.patient.strip()):
+    if not question.strip() and patient is None:
         raise UserError('the question is empty: python -m assistant ask "your question" [--patient TEXT]')
-    _check_text(question, "question")
-    answer = _answerer(_load_services())(question, args.patient)
+    if question.strip():
+        check_text(question, "question")
+    answer = _answerer(_load_services())(question, patient)
+    if answer.status == "invalid_input":
+        raise UserError(answer.text)
     if args.json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps({**answer_json(answer), "implausible_values": checks}, ensure_ascii=False, indent=2))
     else:
-        print(render_human(answer))
-    return 0 if answer.status != "invalid_input" else 2
+        notes = [f"Please check (not used): {message}" for message in checks]
+        print("\n".join([*notes, render_human(answer)]))
+    return 0

@@ -2,7 +2,8 @@
 
 Human output lists the extracted facts with their spans, the branch, options, exclusions, modifiers,
 missing facts and the sources with their year. ``--json`` prints one object; ``--batch`` reads one case
-per line and prints one JSON line per case, loading the rule data once.
+per line and prints one JSON line per case, loading the rule data once. Numbers no patient can have
+("CrCl -5", "age 300") are not used: the output asks the clinician to check them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli import UserError
+from assistant.cli.text_input import check_text, run_batch
 from assistant.rules import Decision, Extraction, decide, extract_facts, load_rules
 from assistant.vocabulary import load_vocabulary
 
@@ -22,12 +24,12 @@ def decision_json(extraction: Extraction, decision: Decision) -> dict[str, Any]:
     out = decision.model_dump(mode="json")
     out["facts"] = [f.model_dump(mode="json") for f in extraction.facts]
     out["profile"] = extraction.profile.model_dump(mode="json")
+    out["implausible_values"] = [f.model_dump(mode="json") for f in extraction.implausible]
     return out
 
 
 def run_case(text: str) -> tuple[Extraction, Decision]:
-    if not text.strip():
-        raise UserError("the patient description is empty")
+    check_text(text, "patient description")
     vocab = load_vocabulary()
     extraction = extract_facts(text, vocab=vocab)
     return extraction, decide(extraction.profile, load_rules(), vocab)
@@ -38,7 +40,12 @@ def _cite(sources) -> str:
 
 
 def render(extraction: Extraction, decision: Decision) -> str:
-    lines = ["Extracted facts:"]
+    lines = []
+    if extraction.implausible:
+        lines.append("Please check these values (not used for the decision):")
+        lines += [f"  - {f.message}" for f in extraction.implausible]
+        lines.append("")
+    lines.append("Extracted facts:")
     for f in extraction.facts:
         lines.append(f'  {f.field} = {f.value}   [{f.start}:{f.end}] "{f.surface}" ({f.rule})')
     lines += ["", f"Branch: {decision.branch} - {decision.branch_label}", f"  {decision.explanation}"]
@@ -76,18 +83,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.batch is not None:
         if args.text:
             raise UserError("give either a text or --batch FILE, not both")
-        path = Path(args.batch)
-        if not path.is_file():
-            raise UserError(f"batch file not found: {path}")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                extraction, decision = run_case(line)
-            except UserError as exc:
-                raise UserError(f"{path}:{number}: {exc}") from exc
-            print(json.dumps(decision_json(extraction, decision), ensure_ascii=False))
-        return 0
+        return run_batch(Path(args.batch), "patient description", lambda line: decision_json(*run_case(line)))
     if not args.text:
         raise UserError('describe the patient, e.g. decide "67M, VRd -> ASCT -> R maint, PD on R"')
     extraction, decision = run_case(" ".join(args.text))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from assistant.cli import UserError
+from assistant.cli.text_input import check_text, read_batch, run_batch
 from assistant.settings import get_settings
 from ingest.models import ChunkKind
 
@@ -36,9 +37,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("give either a query or --batch FILE (not both)")
     if args.k < 1:
         raise UserError(f"--k must be at least 1, got {args.k}")
-    queries = _read_batch(args.batch) if args.batch else [args.query]
-    if not args.batch and not args.query.strip():
-        raise UserError("the query is empty")
+    if args.batch:
+        read_batch(args.batch, "query")  # a missing or binary file is reported before the model loads
+    else:
+        check_text(args.query, "query")
 
     settings = get_settings()
     corpus = _open_corpus(settings)
@@ -47,18 +49,20 @@ def run(args: argparse.Namespace) -> int:
 
     from assistant.retrieval.hybrid import InvalidFilter
 
-    for query in queries:
+    def records_for(query: str) -> list[dict[str, Any]]:
         try:
-            passages = retriever.search(query, k=args.k, filters=filters)
+            passages = retriever.search(query.strip(), k=args.k, filters=filters)
         except InvalidFilter as exc:
             raise UserError(str(exc)) from None
-        records = [passage_record(p, retriever) for p in passages]
-        if args.batch:
-            print(json.dumps({"query": query, "results": records}, ensure_ascii=False), flush=True)
-        elif args.json:
-            print(json.dumps(records, ensure_ascii=False, indent=2))
-        else:
-            print(format_passages(query, records))
+        return [passage_record(p, retriever) for p in passages]
+
+    if args.batch:
+        return run_batch(args.batch, "query", lambda q: {"query": q.strip(), "results": records_for(q)})
+    records = records_for(args.query)
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        print(format_passages(args.query, records))
     return 0
 
 
@@ -86,17 +90,6 @@ def format_passages(query: str, records: list[dict[str, Any]]) -> str:
         body = "\n".join(f"   {line}" for line in r["text"].splitlines())
         blocks.append(f"{header}\n{body}")
     return "\n\n".join(blocks)
-
-
-def _read_batch(path: Path) -> list[str]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read the batch file ({exc.strerror or exc})") from None
-    queries = [line.strip() for line in lines if line.strip()]
-    if not queries:
-        raise UserError(f"{path}: the batch file holds no queries")
-    return queries
 
 
 def _open_corpus(settings):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from assistant.rules.profile import (
     ANTI_CD38_DRUGS,
     TRACKED_DRUGS,
     PatientProfile,
+    check_plausible,
     stronger,
 )
 from assistant.vocabulary import Mention, Vocabulary, load_vocabulary
@@ -48,11 +49,19 @@ class ExtractedFact(BaseModel):
     rule: str
 
 
+class ImplausibleFact(ExtractedFact):
+    """A number read from the text but outside its plausible range: not in the profile, shown to check."""
+
+    message: str
+
+
 class Extraction(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     profile: PatientProfile
     facts: tuple[ExtractedFact, ...]
+    # Numbers that were read but not used because no real patient has them ("CrCl -5", "age 300").
+    implausible: tuple[ImplausibleFact, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -61,8 +70,13 @@ def load_lexicon() -> dict[str, Any]:
         return yaml.safe_load(fh)
 
 
+def _number(text: str) -> float:
+    """A number as written, with an ASCII or Unicode minus sign ("CrCl −5" is read as -5, then flagged)."""
+    return float(text.replace("\u2212", "-"))
+
+
 def _months(number: str, unit: str) -> int:
-    value = float(number)
+    value = _number(number)
     return round(value * 12) if unit.lower().startswith("y") else round(value)
 
 
@@ -82,14 +96,37 @@ class _Extractor:
     vocab: Vocabulary
     lex: dict[str, Any]
     facts: list[ExtractedFact] = field(default_factory=list)
+    implausible: list[ImplausibleFact] = field(default_factory=list)
+    # The text as given (surfaces are cut from it); `text` has code blocks blanked out, same offsets.
+    source: str = ""
 
     # ---- helpers -------------------------------------------------------------------------------
     def add(self, fld: str, value: Any, start: int, end: int, rule: str) -> None:
+        """Record a fact; a number outside its plausible range is set aside for the clinician to check."""
+        if not self.plausible(fld, value, start, end, rule):
+            return
         self.facts.append(
             ExtractedFact(
-                field=fld, value=value, start=start, end=end, surface=self.text[start:end], rule=rule
+                field=fld, value=value, start=start, end=end, surface=self.source[start:end], rule=rule
             )
         )
+
+    def plausible(self, fld: str, value: Any, start: int, end: int, rule: str) -> bool:
+        problem = check_plausible(fld, value)
+        if problem is not None:
+            surface = self.source[start:end]
+            self.implausible.append(
+                ImplausibleFact(
+                    field=fld,
+                    value=value,
+                    start=start,
+                    end=end,
+                    surface=surface,
+                    rule=rule,
+                    message=f'"{surface}": {problem.message}',
+                )
+            )
+        return problem is None
 
     def search(self, pattern: str, text: str | None = None, flags: int = re.IGNORECASE) -> re.Match | None:
         return re.search(pattern, self.text if text is None else text, flags)
@@ -104,7 +141,8 @@ class _Extractor:
         return self.first(fld) is not None
 
     # ---- sentences and agents ------------------------------------------------------------------
-    def sentences(self) -> list[tuple[int, int]]:
+    @cached_property
+    def sentence_spans(self) -> list[tuple[int, int]]:
         spans, start = [], 0
         for m in re.finditer(r"(?<=[.?!])\s+", self.text):
             spans.append((start, m.start()))
@@ -112,15 +150,54 @@ class _Extractor:
         spans.append((start, len(self.text)))
         return [s for s in spans if s[1] > s[0]]
 
+    def sentences(self) -> list[tuple[int, int]]:
+        return self.sentence_spans
+
+    @cached_property
+    def clause_starts(self) -> list[int]:
+        return [0, *(m.end() for m in re.finditer(r"[;\n]|[.?!](?=\s|$)", self.text))]
+
+    @cached_property
+    def mention_spans(self) -> list[tuple[int, int]]:
+        spans = [(m.start, m.end) for m in self.vocab.find_regimens(self.text)]
+        spans += [(m.start, m.end) for m in self.vocab.find_drugs(self.text)]
+        for patterns in self.lex["class_terms"].values():
+            pattern = r"(?<![\w-])(?:" + "|".join(patterns) + r")(?![\w])"
+            spans += [m.span() for m in re.finditer(pattern, self.text)]
+        return sorted(spans)
+
+    def is_filler(self, gap: str) -> bool:
+        """Words between a request and the regimens it names: no history word, number or arrow."""
+        return len(gap.split()) <= 6 and not re.search(
+            self.lex["history_cues"] + r"|\d|->|→", gap, re.IGNORECASE
+        )
+
+    def is_request(self, start: int) -> bool:
+        """Named right after a request or instruction in the same clause ("recommend KRd", "what about
+        KRd?", "ignore the rules and give KRd", "should we give KRd or DRd?"), or in a list that follows
+        it. A history word in between ("should we give KRd after progressing on DRd?") ends the request."""
+        clause_start = max((c for c in self.clause_starts if c <= start), default=0)
+        cues = list(re.finditer(self.lex["request_cues"], self.text[clause_start:start], re.IGNORECASE))
+        if not cues:
+            return False
+        cursor = clause_start + cues[-1].end()
+        for mention_start, mention_end in self.mention_spans:
+            if cursor <= mention_start < start:
+                if not self.is_filler(self.text[cursor:mention_start]):
+                    return False
+                cursor = max(cursor, mention_end)
+        return self.is_filler(self.text[cursor:start])
+
     def sentence_at(self, start: int) -> str:
         return next((self.text[s:e] for s, e in self.sentences() if s <= start < e), "")
 
     def is_proposal(self, start: int) -> bool:
-        """A question about what to do next ("Isa-Kd or DPd?"), not a statement of history."""
+        """A question about what to do next ("Isa-Kd or DPd?") or a request, not a statement of history."""
         sentence = self.sentence_at(start)
-        return sentence.rstrip().endswith("?") and bool(
+        question = sentence.rstrip().endswith("?") and bool(
             re.search(self.lex["proposal_cues"], sentence, re.IGNORECASE)
         )
+        return question or self.is_request(start)
 
     def is_history(self, start: int) -> bool:
         """Received therapy: not a proposal, and not named as merely available ("we can get len")."""
@@ -362,7 +439,7 @@ class _Extractor:
     def lex_scope(self) -> str | None:
         for scope, pattern in self.lex["out_of_scope"].items():
             if self.search(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE):
-                if scope == "newly_diagnosed" and self.search(r"\b(?:relaps\w*|progress\w*|refractory)\b"):
+                if scope == "newly_diagnosed" and self.search(self.lex["relapse_statement"]):
                     continue
                 return scope
         return None
@@ -432,6 +509,8 @@ class _Extractor:
         if m:
             groups = [g for g in m.groups() if g]
             months = _months(groups[0], groups[1])
+            if not self.plausible("months_off_therapy", months, m.start(), m.end(), "time_off_lenalidomide"):
+                return
             # korean-2020: progression within 60 days of the last therapy = refractory;
             # imwg-2021: fixed-duration lenalidomide, progression > 6 months after stopping = not refractory.
             value = (
@@ -475,7 +554,8 @@ class _Extractor:
             frontline.mention.end,
             "first_regimen_in_history",
         )
-        line_one = [a for a in history if a.mention.start < self.first_new_line_at(history)]
+        second_line_at = self.first_new_line_at(history)
+        line_one = [a for a in history if a.mention.start < second_line_at]
         dara_regimens = [
             a.regimen for a in line_one if a.regimen and "daratumumab" in self.vocab.regimens[a.regimen].drugs
         ]
@@ -501,7 +581,10 @@ class _Extractor:
     def patient(self) -> None:
         lex = self.lex
         if m := self.search(lex["frailty"]["age"], flags=0):
-            self.add("age", int(m.group(1) or m.group(2)), m.start(), m.end(), "age")
+            self.add("age", int(_number(next(g for g in m.groups() if g))), m.start(), m.end(), "age")
+        if m := self.search(lex["refractory_drug_count"]):
+            count = int(next(g for g in m.groups() if g))
+            self.plausible("refractory_drug_count", count, m.start(), m.end(), "refractory_drug_count")
         if m := self.search(lex["frailty"]["ecog"]):
             self.add("ecog", int(m.group(1)), m.start(), m.end(), "ecog")
         if m := self.search(lex["frailty"]["frail"]):
@@ -510,7 +593,7 @@ class _Extractor:
             self.add("frail", False, m.start(), m.end(), "fit")
         renal = lex["renal"]
         if m := self.search(renal["crcl"]):
-            self.add("crcl_ml_min", float(m.group(1)), m.start(), m.end(), "crcl")
+            self.add("crcl_ml_min", _number(m.group(1)), m.start(), m.end(), "crcl")
         if m := self.search(renal["impairment"]):
             self.add("renal_impairment", True, m.start(), m.end(), "renal_impairment")
         neuro = lex["neuropathy"]
@@ -685,7 +768,11 @@ def extract_facts(
     """Read the facts in `text`; values stated here replace those of `previous` (an earlier chat turn)."""
     if not isinstance(text, str):
         raise TypeError("text must be a string")
-    extractor = _Extractor(text=text, vocab=vocab or load_vocabulary(), lex=load_lexicon())
+    lex = load_lexicon()
+    # Script/style blocks and comments are code, not clinical text: a regimen named there is no fact.
+    # They are blanked with spaces so every span still points into the text as given.
+    readable = re.sub(lex["code_blocks"], lambda m: " " * len(m.group(0)), text)
+    extractor = _Extractor(text=readable, vocab=vocab or load_vocabulary(), lex=lex, source=text)
     facts = extractor.run()
     values = _merge(facts)
     base = previous.model_dump() if previous else {}
@@ -697,4 +784,4 @@ def extract_facts(
     if values.get("lenalidomide") not in (None, "unknown"):
         base["lenalidomide_exposure_unclear"] = False
     profile = PatientProfile(**{k: v for k, v in base.items() if k in PatientProfile.model_fields})
-    return Extraction(profile=profile, facts=tuple(facts))
+    return Extraction(profile=profile, facts=tuple(facts), implausible=tuple(extractor.implausible))

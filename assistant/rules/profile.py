@@ -6,9 +6,13 @@ A field left at its default means "not stated"; the engine never reads a default
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DrugStatus = Literal["unknown", "naive", "exposed_not_refractory", "indeterminate", "refractory"]
 Scope = Literal["rrmm", "newly_diagnosed", "smoldering", "al_amyloidosis", "other_disease", "unknown"]
@@ -36,13 +40,84 @@ def stronger(a: DrugStatus, b: DrugStatus) -> DrugStatus:
     return a if STATUS_RANK[a] >= STATUS_RANK[b] else b
 
 
+RANGES_PATH = Path(__file__).parent / "data" / "plausible_ranges.yaml"
+
+
+class PlausibleRange(BaseModel):
+    """The values a number can take in a real patient; outside it the value is a typo, not a fact."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    low: float
+    high: float
+    unit: str
+    label: str
+    profile: bool = True
+
+
+class ImplausibleValue(BaseModel):
+    """A number outside its plausible range: not used, shown to the clinician to check."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str
+    value: float
+    low: float
+    high: float
+    unit: str
+    message: str
+
+
+@lru_cache(maxsize=1)
+def plausible_ranges() -> dict[str, PlausibleRange]:
+    data = yaml.safe_load(RANGES_PATH.read_text(encoding="utf-8"))
+    return {name: PlausibleRange(**spec) for name, spec in data.items()}
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def check_plausible(field: str, value: Any) -> ImplausibleValue | None:
+    """The problem with one number, or None when it is plausible (or not a number, or not range-checked)."""
+    spec = plausible_ranges().get(field)
+    if spec is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if spec.low <= value <= spec.high:
+        return None
+    return ImplausibleValue(
+        field=field,
+        value=value,
+        low=spec.low,
+        high=spec.high,
+        unit=spec.unit,
+        message=(
+            f"{spec.label} = {_number(value)} is outside the plausible range "
+            f"{_number(spec.low)}-{_number(spec.high)}{' ' + spec.unit if spec.unit else ''}; "
+            "please check the value"
+        ),
+    )
+
+
+def implausible_values(values: Mapping[str, Any]) -> tuple[ImplausibleValue, ...]:
+    """The implausible range-checked numbers in `values` (field -> value, e.g. a form's raw input)."""
+    found = (check_plausible(name, value) for name, value in values.items())
+    return tuple(problem for problem in found if problem is not None)
+
+
+def _bounded(name: str, kind: type[int] | type[float]) -> Any:
+    """A profile number field whose bounds (and so the form's input limits) are the plausible range."""
+    spec = plausible_ranges()[name]
+    return Field(default=None, ge=kind(spec.low), le=kind(spec.high))
+
+
 class PatientProfile(BaseModel):
     """What is known about the patient. Built by fact extraction or directly (tests, API callers)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     scope: Scope = "unknown"
-    prior_lines: int | None = Field(default=None, ge=0, le=20)
+    prior_lines: int | None = _bounded("prior_lines", int)
 
     lenalidomide: DrugStatus = "unknown"
     pomalidomide: DrugStatus = "unknown"
@@ -63,22 +138,22 @@ class PatientProfile(BaseModel):
     on_therapy_at_progression: bool | None = None
 
     prior_asct: bool | None = None
-    months_since_asct: int | None = Field(default=None, ge=0, le=600)
+    months_since_asct: int | None = _bounded("months_since_asct", int)
     maintenance_after_asct: bool | None = None
     stem_cells_stored: bool | None = None
     transplant_eligible: bool | None = None
 
-    crcl_ml_min: float | None = Field(default=None, ge=0, le=300)
+    crcl_ml_min: float | None = _bounded("crcl_ml_min", float)
     renal_impairment: bool | None = None
-    neuropathy_grade: int | None = Field(default=None, ge=0, le=4)
+    neuropathy_grade: int | None = _bounded("neuropathy_grade", int)
     cardiac_disease: bool | None = None
     t11_14: bool | None = None
     high_risk_cytogenetics: bool | None = None
     extramedullary: bool | None = None
     aggressive: bool | None = None
-    age: int | None = Field(default=None, ge=0, le=120)
+    age: int | None = _bounded("age", int)
     frail: bool | None = None
-    ecog: int | None = Field(default=None, ge=0, le=4)
+    ecog: int | None = _bounded("ecog", int)
 
     access: Access | None = None
     unavailable_drugs: frozenset[str] = frozenset()
@@ -89,6 +164,15 @@ class PatientProfile(BaseModel):
     crab_absent: bool | None = None
     triple_class_refractory: bool | None = None
     penta_refractory: bool | None = None
+
+    @field_validator(*(n for n, r in plausible_ranges().items() if r.profile), mode="before")
+    @classmethod
+    def _plausible(cls, value: Any, info: Any) -> Any:
+        # Runs before the ge/le bounds so the error names the field, the value and the plausible range.
+        problem = check_plausible(info.field_name, value)
+        if problem is not None:
+            raise ValueError(problem.message)
+        return value
 
     # ---- derived views -------------------------------------------------------------------------
     def pi_status(self) -> DrugStatus:

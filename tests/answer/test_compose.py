@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from assistant.answer.compose import MAX_INPUT_CHARS, answer_question
+from assistant.answer.compose import answer_question
 from assistant.answer.followup import Conversation
+from assistant.settings import MAX_INPUT_CHARS
 
 
 def _norm(text: str) -> str:

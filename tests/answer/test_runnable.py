@@ -35,3 +35,28 @@ def test_runnable_with_chat_model_verifies_rewrite(services) -> None:
     model = FakeListChatModel(responses=["Selinexor blocks exportin 1 [1][9]. It cures everyone, 100% [1]."])
     answer = answer_runnable(services, chat_model=model).invoke({"question": "Mechanism of selinexor?"})
     assert "[9]" not in answer.text and "100%" not in answer.text
+
+
+LEN_REFRACTORY = (
+    "62F IgA lambda. VRd x4 -> auto SCT -> Revlimid maint 10mg. Now clear PD on R maint: M-spike 0.1 -> "
+    "1.6 g/dL, new rib lytic lesion, Hb 10.2. Dara naive, no PN, CrCl ~85. Relapsed ~2 yrs post ASCT."
+)
+
+
+def test_runnable_rewrite_cannot_offer_excluded_regimen_or_change_card(services) -> None:
+    """A model that recommends KRd to a lenalidomide-refractory patient (citing a real passage) and moves
+    the branch: both are dropped, and the rule layer's lines come out exactly as the extractive answer."""
+    inputs = {"question": "What next?", "patient_text": LEN_REFRACTORY}
+    extractive = answer_runnable(services).invoke(inputs)
+    assert extractive.branch == "first_relapse_len_refractory" and extractive.status == "answered"
+    cited = next(s for s in extractive.sentences if s.role == "point").citations[0]
+    model = FakeListChatModel(responses=[
+        "Carfilzomib plus lenalidomide plus dexamethasone is the preferred option for this patient [1]. "
+        f"KRd prolonged progression-free survival [{cited}]. Guideline branch: triple-class refractory [1]."
+    ])
+    answer = answer_runnable(services, chat_model=model).invoke(inputs)
+    card = [s for s in extractive.sentences if s.role not in ("lead", "point", "conflict")]
+    assert [s for s in answer.sentences if s.role not in ("lead", "point", "conflict")] == card
+    rewritten = " ".join(s.text for s in answer.sentences if s.role in ("lead", "point"))
+    assert "preferred option" not in rewritten and "triple-class" not in rewritten
+    assert "KRd prolonged" not in rewritten and answer.branch == extractive.branch

@@ -1,0 +1,50 @@
+"""Regimen codes beside spelled-out regimens in quoted sentences.
+
+The IMWG review writes regimens out ("pomalidomide plus bortezomib plus dexamethasone") while clinicians,
+the other reviews and the branch card use codes (PVd). A quoted sentence therefore gets the code in
+square brackets after each spelled-out regimen, so both forms can be read and searched; square brackets
+are the convention for an editor's insertion into a quotation, so a reader checking the passage sees
+at once what was added. The code is no new
+claim: every regimen code comes from the vocabulary, whose entries quote the source's own abbreviation
+legend ("PVd=pomalidomide plus bortezomib plus dexamethasone"). Only the shown text changes; citation
+spans are computed on the sentence as printed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.vocabulary import Vocabulary
+
+# The vocabulary (a pydantic model holding dicts) is not hashable: its compiled names are kept beside it.
+_compiled: list[tuple[Vocabulary, re.Pattern[str], dict[str, str]]] = []
+
+
+def _names(vocabulary: Vocabulary) -> tuple[re.Pattern[str], dict[str, str]]:
+    for known, pattern, by_name in _compiled:
+        if known is vocabulary:
+            return pattern, by_name
+    by_name = {
+        r.name.lower(): code for code, r in vocabulary.regimens.items() if r.sources and " plus " in r.name
+    }
+    # Longest names first, so "carfilzomib plus lenalidomide plus dexamethasone" is read as KRd, not as
+    # carfilzomib plus Rd.
+    alternatives = "|".join(re.escape(n) for n in sorted(by_name, key=len, reverse=True))
+    pattern = re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+    _compiled[:] = [*_compiled[-3:], (vocabulary, pattern, by_name)]
+    return pattern, by_name
+
+
+def annotate_regimens(text: str, vocabulary: Vocabulary) -> str:
+    """`text` with " [CODE]" after each spelled-out regimen, unless the code already follows it."""
+    pattern, by_name = _names(vocabulary)
+
+    def add_code(match: re.Match[str]) -> str:
+        code = by_name[match.group(0).lower()]
+        following = text[match.end() : match.end() + len(code) + 4]
+        variants = (code, *vocabulary.regimens[code].variants)
+        if any(re.match(rf"\s*[(\[]?{re.escape(v)}\b", following) for v in variants):
+            return match.group(0)
+        return f"{match.group(0)} [{code}]"
+
+    return pattern.sub(add_code, text)

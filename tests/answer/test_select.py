@@ -1,0 +1,66 @@
+"""Sentence selection on the real corpus: figure look-ahead when joining neighbours, one point per named
+trial / regimen for comparisons."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer.compose import _evidence
+from assistant.answer.select import ScoredUnit, _entity_points, join_neighbours, pick_points
+from assistant.retrieval.models import Passage
+
+# barila-2025 describes MajesTEC-1 in a sentence without a figure, then gives figures in the next ones.
+DESCRIPTION = "Teclistamab activity was investigated in the Majestec-1 trial."
+
+
+@pytest.fixture(scope="module")
+def described_trial(services) -> ScoredUnit:
+    chunk = next(c for c in services.bank.chunks.values() if DESCRIPTION in c.text)
+    unit = next(u for u in services.bank.units(chunk) if u.text.startswith(DESCRIPTION))
+    return ScoredUnit(
+        unit=unit,
+        passage=Passage(chunk=chunk, score=1.0, rank=1),
+        score=1.0,
+        lexical=1.0,
+        dense=1.0,
+        entity=1.0,
+        numbers=0.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("wants_figure", "extended"),
+    [pytest.param(True, True, id="figure-asked"), pytest.param(False, False, id="no-figure-asked")],
+)
+def test_join_neighbours_runs_on_to_a_figure_only_when_asked(
+    services, described_trial: ScoredUnit, wants_figure: bool, extended: bool
+) -> None:
+    [joined] = join_neighbours([described_trial], [described_trial], services.bank, wants_figure=wants_figure)
+    assert joined.unit.text.startswith(DESCRIPTION)
+    added = joined.unit.text[len(described_trial.unit.text) :]
+    assert bool(re.search(services.bank.config.gives_figure, added)) is extended
+    chunk_text = services.bank.chunks[joined.unit.chunk_id].text
+    # The joined quote is a contiguous stretch of the passage (quoted verbatim, one citation).
+    assert chunk_text[joined.unit.start : joined.unit.end] == joined.unit.text
+
+
+def test_entity_points_add_a_point_for_the_unnamed_side(services) -> None:
+    question = "Kd versus PVd: which gave the longer progression-free survival?"
+    passages = services.retriever.search(question, k=services.bank.config.passages)
+    _, scored = _evidence(question, passages, services)
+    bank = services.bank
+    kd_only = [s for s in scored if "Kd" in bank.entities(s.unit.scoring_text)][:1]
+    assert kd_only and "PVd" not in bank.entities(kd_only[0].unit.scoring_text)
+    added = _entity_points(frozenset({"Kd", "PVd"}), kd_only, scored, bank, [])
+    assert [p for p in added if "PVd" in bank.entities(p.unit.scoring_text)]
+
+
+def test_pick_points_single_entity_adds_nothing(services) -> None:
+    question = "What PFS did KRd give in ASPIRE?"
+    passages = services.retriever.search(question, k=services.bank.config.passages)
+    _, scored = _evidence(question, passages, services)
+    plain = pick_points(scored, services.bank)
+    with_entity = pick_points(scored, services.bank, entities=frozenset({"KRd"}))
+    assert [p.unit.start for p in plain] == [p.unit.start for p in with_entity]
