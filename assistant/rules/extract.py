@@ -280,6 +280,10 @@ class _Extractor:
                         break
                     chained.append(agent)
                     cursor = agent.mention.end
+            # "not len-refractory", "non dara-refractory": the negation stands before the agents.
+            negation = re.search(r"\b(?:not|never|non)[-\s]+$", self.text[max(0, cursor - 12) : cursor], re.I)
+            if chained and not m.group("neg") and negation:
+                value = "exposed_not_refractory"
             for agent in chained:
                 consumed.add(id(agent))
                 agent.history = agent.history and value != "naive"

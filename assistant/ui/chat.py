@@ -9,16 +9,15 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from itertools import groupby
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from assistant.answer.models import Answer, AnswerSentence
-from assistant.ui.citations import markers, render_citations, render_disagreement
+from assistant.answer.models import Answer
+from assistant.ui.answer_view import AnswerView, answer_view
+from assistant.ui.citations import render_citation_picker, render_citations, render_disagreement
 from assistant.ui.glossary import render_glossary
 from assistant.ui.state import WIDGET_PREFIX, ChatState, ChatTurn, validate_message
-from assistant.ui.text import escape_markdown
 
 if TYPE_CHECKING:
     from assistant.answer.services import Services
@@ -31,7 +30,6 @@ _GENERAL_POPULATION = re.compile(r"\b(?:patients|people|in general|generally|typ
 _ONE_PATIENT_FACTS = {"age", "months_since_asct", "crcl_ml_min", "neuropathy_grade", "relapse_type", "ecog"}
 _ONE_PATIENT_RULES = {"progressed_on_therapy"}
 _QUESTION = re.compile(r"\?|^\s*(?:what|which|how|would|should|could|can|is|are|does|do)\b", re.IGNORECASE)
-_BULLET_ROLES = {"option", "avoid", "modifier", "missing", "update", "related"}
 _STATUS_STYLE = {
     # status -> (streamlit alert, icon, heading)
     "abstained": (st.warning, ":material/search_off:", "Not found in the five sources"),
@@ -70,7 +68,8 @@ def submit(message: str, state: ChatState, services: Services) -> None:
             "Please rephrase, or report the problem.")))
         return
     state.conversation = state.conversation.with_answer(answer, services.vocabulary)
-    state.turns.append(ChatTurn(message=message, answer=answer))
+    view = answer_view(answer, services.vocabulary)
+    state.turns.append(ChatTurn(message=message, answer=answer, view=view))
 
 
 def is_patient_message(message: str, state: ChatState) -> bool:
@@ -124,49 +123,48 @@ def _preview(message: str) -> str:
 
 
 def render_history(state: ChatState, services: Services) -> None:
+    newest = len(state.turns) - 1
     for i, turn in enumerate(state.turns):
         with st.chat_message("user"):
-            st.markdown(escape_markdown(turn.message, keep_lines=True))
+            st.markdown(turn.message_markdown)
         with st.chat_message("assistant"), st.container(key=f"rrmm-turn-{i}"):
             if turn.answer is None:
                 st.warning(turn.notice or "No answer.", icon=":material/edit_note:")
             else:
-                render_answer(turn.answer, services, key=f"{WIDGET_PREFIX}turn{i}")
+                view = turn.view or answer_view(turn.answer, services.vocabulary)
+                render_answer(turn.answer, view, services, key=f"{WIDGET_PREFIX}turn{i}", newest=i == newest)
 
 
-def sentences_markdown(sentences: tuple[AnswerSentence, ...] | list[AnswerSentence]) -> str:
-    """Answer sentences as Markdown with inline citation markers; options and exclusions as bullets."""
-    blocks: list[str] = []
-    for bullet, group in groupby(sentences, key=lambda s: s.role in _BULLET_ROLES):
-        lines = [f"{escape_markdown(s.text)} {markers(s.citations)}".strip() for s in group]
-        blocks.append("\n".join(f"- {line}" for line in lines) if bullet else " ".join(lines))
-    return "\n\n".join(blocks)
-
-
-def render_answer(answer: Answer, services: Services, *, key: str) -> None:
-    if answer.resolved_question.strip() != answer.question.strip() and answer.turn_kind == "follow_up":
-        st.caption(f"Read as: {escape_markdown(answer.resolved_question)}")
+def render_answer(answer: Answer, view: AnswerView, services: Services, *, key: str,
+                  newest: bool = True) -> None:
+    """One reply; the newest gets an expander per citation, earlier ones one picker (see citations)."""
+    if view.read_as:
+        st.caption(f"Read as: {view.read_as}")
     docs = services.corpus.docs
     by_number = {c.n: c for c in answer.citations}
-    # Related passages are listed once, as expanders below; disagreements get their own columns.
-    plain = [s for s in answer.sentences if s.role not in ("conflict", "related")]
-    body = sentences_markdown(plain) if plain else escape_markdown(answer.text)
     style = _STATUS_STYLE.get(answer.status)
     if style is None:
-        st.markdown(body)
+        st.markdown(view.body)
     else:
         alert, icon, heading = style
-        alert(f"**{heading}.** {body}", icon=icon)
+        alert(f"**{heading}.** {view.body}", icon=icon)
     for sentence in answer.sentences:
         if sentence.role == "conflict":
             render_disagreement(sentence, by_number, docs)
-    if answer.citations:
-        render_citations(answer.citations, docs, key_prefix=f"{key}_cite")
-    if answer.related:
-        # Expanders cannot nest, so the related passages get a caption instead of an outer expander.
-        st.caption("Closest passages in the sources: related, not an answer")
-        render_citations(answer.related, docs, key_prefix=f"{key}_related")
-    render_glossary(answer.text, services.vocabulary)
+    related_title = "Closest passages in the sources: related, not an answer"
+    if newest:
+        if answer.citations:
+            render_citations(answer.citations, docs, key_prefix=f"{key}_cite")
+        if answer.related:
+            # Expanders cannot nest, so the related passages get a caption instead of an outer expander.
+            st.caption(related_title)
+            render_citations(answer.related, docs, key_prefix=f"{key}_related")
+    else:
+        if answer.citations:
+            render_citation_picker(answer.citations, docs, title="Cited passages", key=f"{key}_cite")
+        if answer.related:
+            render_citation_picker(answer.related, docs, title=related_title, key=f"{key}_related")
+    render_glossary(view.glossary)
 
 
 def render_welcome() -> None:

@@ -39,6 +39,31 @@ def citation_label(citation: Citation, docs: Mapping[str, Any] | None = None) ->
     return f"[{citation.n}] {name} · {citation.year_label}{section} · {lines}"
 
 
+def passage_html(citation: Citation) -> str:
+    """The passage for ``st.html``: corpus text escaped, so only our ``<div>`` and ``<mark>`` are markup."""
+    return (f'<div class="rrmm-passage" style="{_PASSAGE_STYLE}">'
+            f"{highlighted_html(citation.text, citation.span)}</div>")
+
+
+def render_passage(citation: Citation, docs: Mapping[str, Any] | None = None) -> None:
+    """The passage as printed with the supporting sentence highlighted, and where it is printed."""
+    note = citation.label or _SCOPE_NOTE.get(citation.scope)
+    if note:
+        st.markdown(f":orange-badge[{escape_markdown(note)}]")
+    if citation.span:
+        # The supporting sentence first, so it is read before the (often long) passage around it.
+        st.markdown(f"**Supporting sentence:** “{escape_markdown(supporting_text(citation))}”")
+    st.html(passage_html(citation))
+    meta = (docs or {}).get(citation.doc)
+    st.caption(
+        escape_markdown(
+            f"Passage as printed in {meta.title if meta else citation.title} ({citation.year_label}) · "
+            f"section: {citation.section or 'none printed'} · corpus/{citation.doc}.txt lines "
+            f"{citation.line_start}–{citation.line_end} · {citation.kind}"
+        )
+    )
+
+
 def render_citation(citation: Citation, docs: Mapping[str, Any] | None = None, *, key: str) -> None:
     """An expander with the passage as printed and the supporting sentence highlighted.
 
@@ -46,31 +71,36 @@ def render_citation(citation: Citation, docs: Mapping[str, Any] | None = None, *
     and sending all of them on every turn made the page slow to update.
     """
     expander = st.expander(escape_markdown(citation_label(citation, docs)), key=key, on_change="rerun")
-    if not expander.open:
-        return
-    with expander:
-        note = citation.label or _SCOPE_NOTE.get(citation.scope)
-        if note:
-            st.markdown(f":orange-badge[{escape_markdown(note)}]")
-        if citation.span:
-            # The supporting sentence first, so it is read before the (often long) passage around it.
-            st.markdown(f"**Supporting sentence:** “{escape_markdown(supporting_text(citation))}”")
-        st.html(f'<div class="rrmm-passage" style="{_PASSAGE_STYLE}">'
-                f"{highlighted_html(citation.text, citation.span)}</div>")
-        meta = (docs or {}).get(citation.doc)
-        st.caption(
-            escape_markdown(
-                f"Passage as printed in {meta.title if meta else citation.title} ({citation.year_label}) · "
-                f"section: {citation.section or 'none printed'} · corpus/{citation.doc}.txt lines "
-                f"{citation.line_start}–{citation.line_end} · {citation.kind}"
-            )
-        )
+    if expander.open:
+        with expander:
+            render_passage(citation, docs)
 
 
 def render_citations(citations: Sequence[Citation], docs: Mapping[str, Any] | None = None, *,
                      key_prefix: str) -> None:
     for citation in sorted(citations, key=lambda c: c.n):
         render_citation(citation, docs, key=f"{key_prefix}_{citation.n}")
+
+
+def render_citation_picker(citations: Sequence[Citation], docs: Mapping[str, Any] | None = None, *,
+                           title: str, key: str) -> None:
+    """All of an earlier answer's passages behind one expander, one passage shown at a time.
+
+    Every rerun redraws the whole conversation; thirty expanders per earlier answer made each new turn
+    slower than the last (the warm-answer target is 1 s), so only the newest answer gets one expander
+    per citation. The year labels stay in the expander's title and in every choice.
+    """
+    ordered = sorted(citations, key=lambda c: c.n)
+    years = ", ".join(dict.fromkeys(c.year_label for c in sorted(ordered, key=lambda c: c.year)))
+    expander = st.expander(escape_markdown(f"{title} ({len(ordered)}) · {years}"), key=key,
+                           on_change="rerun", icon=":material/format_quote:")
+    if not expander.open:
+        return
+    by_number = {c.n: c for c in ordered}
+    with expander:
+        chosen = st.selectbox("Passage", options=list(by_number), key=f"{key}_choice",
+                              format_func=lambda n: citation_label(by_number[n], docs))
+        render_passage(by_number[chosen], docs)
 
 
 def supporting_text(citation: Citation) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import streamlit as st
 
 from assistant.ui.text import escape_markdown
@@ -14,10 +16,11 @@ def regimen_glossary(text: str, vocabulary: Vocabulary) -> dict[str, str]:
     return vocabulary.glossary(codes)
 
 
-def render_glossary(text: str, vocabulary: Vocabulary) -> None:
-    entries = regimen_glossary(text, vocabulary)
+def render_glossary(entries: Iterable[tuple[str, str]]) -> None:
+    """An expander of (code, full names) pairs, from ``regimen_glossary``; nothing when there are none."""
+    entries = list(entries)
     if not entries:
         return
     with st.expander(f"Abbreviations in this answer ({len(entries)})", icon=":material/menu_book:"):
         st.markdown("\n".join(f"- **{escape_markdown(code)}**: {escape_markdown(name)}"
-                              for code, name in entries.items()))
+                              for code, name in entries))

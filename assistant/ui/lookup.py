@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 _KINDS = {"text": "running text", "table": "tables", "caption": "figure and table captions"}
 
 
+def printed_html(printed: str) -> str:
+    """Source lines for ``st.html``, escaped: a passage is data, and only our ``<div>`` is markup."""
+    return (f'<div class="rrmm-passage" style="white-space: pre-wrap; font-size: 0.9rem">'
+            f"{highlighted_html(printed, None)}</div>")
+
+
 def passage_label(passage: Passage, services: Services) -> str:
     chunk = passage.chunk
     meta = services.corpus.meta(chunk.doc_id)
@@ -64,8 +70,7 @@ def render_lookup(services: Services) -> None:
         chunk = passage.chunk
         with st.expander(escape_markdown(passage_label(passage, services)), expanded=passage.rank <= 3):
             printed = services.corpus.printed(chunk.doc_id, chunk.line_start, chunk.line_end)
-            st.html(f'<div class="rrmm-passage" style="white-space: pre-wrap; font-size: 0.9rem">'
-                    f"{highlighted_html(printed, None)}</div>")
+            st.html(printed_html(printed))
             st.caption(escape_markdown(
                 f"{services.corpus.meta(chunk.doc_id).title} · corpus/{chunk.doc_id}.txt "
                 f"lines {chunk.line_start}–{chunk.line_end} · score {passage.score:.4f}"

@@ -14,6 +14,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 import streamlit as st
+from pydantic import ValidationError
 
 from assistant.rules.profile import PatientProfile
 from assistant.ui.state import WIDGET_PREFIX, ChatState, get_state, reset_patient
@@ -100,7 +101,26 @@ def _in_context(text: str, start: int, end: int, surface: str, reach: int = 24) 
 
 
 def _on_edit(spec: FieldSpec) -> None:
-    get_state().manual[spec.name] = st.session_state[spec.key]
+    """Keep a hand edit only if the profile accepts it; an impossible value (CrCl -5, age 300) is refused
+    with the reason, and the field keeps its previous value, so the branch never rests on a typo."""
+    state = get_state()
+    value = st.session_state[spec.key]
+    problem = edit_problem(state, spec.name, value)
+    if problem:
+        state.refused_edits[spec.name] = problem
+        return
+    state.refused_edits.pop(spec.name, None)
+    state.manual[spec.name] = value
+
+
+def edit_problem(state: ChatState, name: str, value: Any) -> str | None:
+    """Why the profile would refuse ``value`` for field ``name``, in the validator's words, else None."""
+    try:
+        PatientProfile.model_validate({**state.profile().model_dump(), name: value})
+    except ValidationError as exc:
+        message = str(exc.errors()[0].get("msg", "invalid value")).removeprefix("Value error, ")
+        return f"Not used: {message}"
+    return None
 
 
 def _widget(spec: FieldSpec, value: Any) -> None:
@@ -112,20 +132,32 @@ def _widget(spec: FieldSpec, value: Any) -> None:
         st.selectbox(spec.label, options=spec.options, format_func=value_words, key=spec.key,
                      on_change=_on_edit, args=(spec,))
     else:
+        # No min_value/max_value: Streamlit resets an out-of-range entry to the minimum and reports it
+        # as an edit, so "CrCl -5" would become a hand-set CrCl of 0. The profile's own validation
+        # (edit_problem) refuses it instead, with the reason.
         st.number_input(
             spec.label, key=spec.key, on_change=_on_edit, args=(spec,), placeholder=NOT_STATED,
-            min_value=_number(spec, spec.minimum), max_value=_number(spec, spec.maximum),
-            step=1 if spec.integer else 1.0,
+            step=1 if spec.integer else 1.0, help=range_help(spec),
         )
 
 
-def _number(spec: FieldSpec, bound: float | None) -> float | int | None:
-    if bound is None:
+def range_help(spec: FieldSpec) -> str | None:
+    """The accepted range, said beside the field: the input refuses anything outside it (CrCl -5,
+    age 300), which would otherwise look like a value that was silently ignored."""
+    low, high = (None if b is None else f"{b:g}" for b in (spec.minimum, spec.maximum))
+    if low is None and high is None:
         return None
-    return int(bound) if spec.integer else float(bound)
+    if high is None:
+        return f"Accepted values: {low} or more."
+    if low is None:
+        return f"Accepted values: up to {high}."
+    return f"Accepted values: {low} to {high}."
 
 
 def _caption(spec: FieldSpec, state: ChatState, sources: dict[str, list[str]]) -> None:
+    refused = state.refused_edits.get(spec.name)
+    if refused:
+        st.error(escape_markdown(refused), icon=":material/error:")
     if spec.name in state.manual:
         st.caption(":orange-badge[set by hand]")
     for line in sources.get(spec.name, ()):
@@ -142,8 +174,14 @@ def render_patient_panel(state: ChatState, on_reset: Callable[[], None] = reset_
         if not state.has_patient:
             st.caption("Describe the patient in the chat. The facts that decide the guideline branch "
                        "appear here; correct any of them by hand.")
+        implausible = state.extraction.implausible if state.extraction else ()
+        if implausible:  # read from the message but impossible: shown, never used for the branch
+            st.warning("Please check these values (not used for the decision):\n\n"
+                       + "\n".join(f"- {escape_markdown(fact.message)}" for fact in implausible),
+                       icon=":material/rule:")
         specs = field_specs()
-        stated = [s for s in specs if is_stated(getattr(profile, s.name)) or s.name in state.manual]
+        stated = [s for s in specs if is_stated(getattr(profile, s.name)) or s.name in state.manual
+                  or s.name in state.refused_edits]
         for spec in stated:
             _widget(spec, getattr(profile, spec.name))
             _caption(spec, state, sources)
@@ -158,4 +196,5 @@ def render_patient_panel(state: ChatState, on_reset: Callable[[], None] = reset_
             for spec in specs:
                 st.session_state.pop(spec.key, None)
             state.manual.clear()
+            state.refused_edits.clear()
             st.rerun()

@@ -6,13 +6,17 @@ profile from all patient text so far; hand edits in the panel sit on top of it a
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from assistant.answer.followup import Conversation
 from assistant.answer.models import Answer
+from assistant.ui.answer_view import AnswerView
+from assistant.ui.text import escape_markdown
 
 if TYPE_CHECKING:
     from assistant.rules import Decision, Extraction, PatientProfile
@@ -22,6 +26,8 @@ STATE_KEY = "rrmm_chat"
 WIDGET_PREFIX = "rrmm_w_"
 # A long case summary is a few thousand characters; 20,000 is a pasted document, not a message.
 MAX_MESSAGE_CHARS = 10_000
+# Tab, newline, carriage return, vertical tab and form feed come with text pasted from documents.
+_WHITESPACE_CONTROLS = frozenset("\t\n\r\x0b\x0c")
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,12 @@ class ChatTurn:
     message: str
     answer: Answer | None = None
     notice: str | None = None
+    view: AnswerView | None = None
+
+    @cached_property
+    def message_markdown(self) -> str:
+        """The message as literal text for ``st.markdown`` (never live Markdown, HTML or links)."""
+        return escape_markdown(self.message, keep_lines=True)
 
 
 @dataclass
@@ -42,6 +54,8 @@ class ChatState:
     extraction: Extraction | None = None
     manual: dict[str, Any] = field(default_factory=dict)
     decision: Decision | None = None
+    # Field -> why the last hand-entered value was refused (shown under the field until corrected).
+    refused_edits: dict[str, str] = field(default_factory=dict)
 
     @property
     def patient_text(self) -> str | None:
@@ -72,7 +86,11 @@ def reset_patient() -> None:
 
 
 def validate_message(text: str | None) -> str | None:
-    """A clear reason when a message cannot be answered (empty or too long), else None."""
+    """A clear reason when a message cannot be answered (empty, too long, control characters), else None.
+
+    Control characters are refused rather than dropped: a NUL or a terminal escape ("\\x1b[31m") is
+    not clinical text, and silently removing it could join two numbers into a different fact.
+    """
     if text is None or not text.strip():
         return "The message is empty. Type a patient case or a question about relapsed myeloma."
     if len(text) > MAX_MESSAGE_CHARS:
@@ -80,5 +98,12 @@ def validate_message(text: str | None) -> str | None:
             f"The message is too long ({len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}). "
             "Paste only the relevant part of the case: lines of therapy, response, what the disease "
             "is refractory to, and the question."
+        )
+    controls = sorted({c for c in text if unicodedata.category(c) == "Cc" and c not in _WHITESPACE_CONTROLS})
+    if controls:
+        named = ", ".join(f"U+{ord(c):04X}" for c in controls[:3])
+        return (
+            f"The message contains control characters ({named}) that are not text. Retype it, or paste it "
+            "as plain text."
         )
     return None

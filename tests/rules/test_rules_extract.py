@@ -23,6 +23,11 @@ from assistant.rules import extract_facts
             id="pd-on-r-maintenance",
         ),
         pytest.param(
+            "67M VRd -> ASCT, 1st relapse, not len-refractory, dara naive",
+            {"lenalidomide": "exposed_not_refractory", "anti_cd38": "naive"},
+            id="negation-before-drug-status",
+        ),
+        pytest.param(
             "Progressed at 26 months post-transplant while still on len 10 mg",
             {"lenalidomide": "refractory", "months_since_asct": 26},
             id="while-still-on-len",

@@ -11,7 +11,8 @@ from assistant.answer.followup import Conversation
 from assistant.answer.models import AnswerSentence
 from assistant.rules import PatientProfile, decide, extract_facts
 from assistant.settings import get_settings
-from assistant.ui.chat import is_patient_message, sentences_markdown
+from assistant.ui.answer_view import sentences_markdown
+from assistant.ui.chat import is_patient_message
 from assistant.ui.export import conversation_markdown
 from assistant.ui.patient_panel import field_specs, parsed_from
 from assistant.ui.state import MAX_MESSAGE_CHARS, ChatState, validate_message

@@ -23,6 +23,7 @@ APP_FILE = PROJECT_ROOT / "app.py"
 # AppTest: the first run in a process loads the embedding model and opens the index; later runs are warm.
 APP_TIMEOUT_S = 180
 CHROMIUM = Path("/usr/bin/chromium")
+HOST = "127.0.0.1"  # the page holds patient data: never reachable from another machine
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -31,7 +32,7 @@ CHROMIUM_ARGS = [
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((HOST, 0))
         return sock.getsockname()[1]
 
 
@@ -41,21 +42,26 @@ def settings_env(settings: object) -> dict[str, str]:
     return {f"RRMM_{name.upper()}": str(value) for name, value in dumped.items() if value is not None}
 
 
+def streamlit_command(port: int) -> list[str]:
+    """`streamlit run app.py` bound to localhost only, with usage statistics off."""
+    return [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.address", HOST, "--server.port", str(port), "--server.headless", "true",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]
+
+
 @contextlib.contextmanager
 def serve_app(env: Mapping[str, str], log_path: Path, startup_timeout: float = 120.0) -> Iterator[str]:
     """Start `streamlit run app.py` on a free localhost port; yield its URL; stop it afterwards."""
     port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-    ]
+    command = streamlit_command(port)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **env},
                                    stdout=log, stderr=subprocess.STDOUT)
         try:
-            url = f"http://127.0.0.1:{port}"
+            url = f"http://{HOST}:{port}"
             _wait_healthy(url, process, startup_timeout, log_path)
             yield url
         finally:
