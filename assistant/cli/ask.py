@@ -100,20 +100,15 @@ def _load_services() -> Any:
 
 
 def _answerer(services: Any) -> Any:
-    """answer_question, or the verified LangChain rewrite of it when RRMM_ANSWER_BACKEND=langchain."""
-    from assistant.answer.compose import answer_question
-
-    if services.settings.answer_backend != "langchain":
-        return lambda question, patient: answer_question(question, patient_text=patient, services=services)
-    from assistant.answer.generative import load_chat_model, rewrite
+    """The answer pipeline as the Runnable builds it: extractive, or with RRMM_ANSWER_BACKEND=langchain
+    the verified rewrite, guarded by the patient's exclusions from the rule layer (one code path)."""
+    from assistant.answer.runnable import answer_runnable
 
     try:
-        model = load_chat_model(services.settings)
+        runnable = answer_runnable(services)
     except (ValueError, ImportError) as exc:
         raise UserError(f"cannot start the langchain answer backend: {exc}") from exc
-    return lambda question, patient: rewrite(
-        answer_question(question, patient_text=patient, services=services), model
-    )
+    return lambda question, patient: runnable.invoke({"question": question, "patient_text": patient})
 
 
 def run(args: argparse.Namespace) -> int:

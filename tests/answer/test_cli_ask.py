@@ -74,3 +74,29 @@ def test_ask_langchain_backend_rewrites_and_verifies(services, monkeypatch, caps
     out = json.loads(capsys.readouterr().out)
     assert "[12]" not in out["answer"] and "99 months" not in out["answer"]
     assert "exportin 1" in out["answer"]
+
+
+def test_ask_langchain_backend_guards_with_the_patients_exclusions(services, monkeypatch, capsys) -> None:
+    """The CLI's rewrite gets the rule layer's guard (refractory drugs included), as the Runnable's does."""
+    import dataclasses
+
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant.answer import generative
+
+    configured = dataclasses.replace(
+        services, settings=services.settings.model_copy(update={"answer_backend": "langchain"})
+    )
+    guards = []
+
+    def recording_rewrite(answer, model, config=None, guard=None):
+        guards.append(guard)
+        return answer
+
+    monkeypatch.setattr("assistant.cli.ask._load_services", lambda: configured)
+    monkeypatch.setattr(generative, "load_chat_model", lambda settings: FakeListChatModel(responses=["x"]))
+    monkeypatch.setattr(generative, "rewrite", recording_rewrite)
+    patient = "62F, VRd -> ASCT -> R maintenance, progressed on lenalidomide maintenance, dara naive"
+    assert main(["ask", "What are the options?", "--patient", patient, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["branch"] == "first_relapse_len_refractory"
+    assert guards and guards[0] is not None and "lenalidomide" in guards[0].refractory_drugs
