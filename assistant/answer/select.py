@@ -14,7 +14,7 @@ import hashlib
 import math
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -233,22 +233,34 @@ class SentenceBank:
                 self._vectors[(unit.chunk_id, unit.start)] = vector
         return np.stack([self._vectors[(u.chunk_id, u.start)] for u in units])
 
-    def warm(self, cache_path: Path | None = None, batch: int = 256) -> None:
+    def warm(
+        self,
+        cache_path: Path | None = None,
+        batch: int = 256,
+        on_batch: Callable[[int, int], bool] | None = None,
+    ) -> bool:
         """Embed every sentence of the corpus (once per process), so no question pays for it, and enable
-        the corpus-wide sentence search that backs up passage retrieval.
+        the corpus-wide sentence search that backs up passage retrieval. True when the search is ready.
 
         `cache_path`: an .npz keeping the vectors between processes, valid while the sentence texts
-        and the model are unchanged (a content hash is stored beside the vectors).
+        and the model are unchanged (a content hash is stored beside the vectors). `on_batch(done,
+        total)` is called after each embedded batch (a progress display); returning False stops the
+        warm-up unfinished (the page's background thread, at process exit).
         """
         if self._all_units is not None:
-            return
+            return True
         units = [u for chunk in self.chunks.values() for u in self.units(chunk)]
         texts = [u.scoring_text for u in units]
         key = hashlib.sha256("\x00".join([str(getattr(self._embedder, "model_name", "")), *texts]).encode())
         digest = key.hexdigest()
         matrix = _load_vectors(cache_path, digest, len(units)) if cache_path else None
         if matrix is None:
-            matrix = np.concatenate([self.vectors(units[i : i + batch]) for i in range(0, len(units), batch)])
+            parts = []
+            for start in range(0, len(units), batch):
+                parts.append(self.vectors(units[start : start + batch]))
+                if on_batch is not None and not on_batch(min(start + batch, len(units)), len(units)):
+                    return False
+            matrix = np.concatenate(parts)
             if cache_path:
                 _save_vectors(cache_path, digest, matrix)
         for unit, vector in zip(units, matrix, strict=True):
@@ -261,6 +273,7 @@ class SentenceBank:
         # Matrix first: a question on another thread takes the search as ready once the units are set.
         self._all_matrix = matrix
         self._all_units = units
+        return True
 
     @property
     def warmed(self) -> bool:

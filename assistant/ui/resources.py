@@ -70,26 +70,24 @@ def _warm_in_background(bank: Any, cache_path: Path, batch: int = 64) -> None:
     """Ready the corpus-wide sentence search on a background thread that stops cleanly when the process
     exits (a thread killed inside torch at interpreter exit aborts the process).
 
-    With the vectors cached beside the index this takes a second or two. On the first start they are
-    embedded in batches, so the sidebar can show progress, and then saved for the next start.
+    With the vectors cached beside the index this takes a second or two. Otherwise ``SentenceBank.warm``
+    embeds them in batches, reporting each to the sidebar, and saves them for the next start.
     """
     stop = threading.Event()
     warm_up.total, warm_up.done, warm_up.seconds = 0, 0, None
 
     def warm() -> None:
         started = time.perf_counter()
-        units = [u for chunk in bank.chunks.values() for u in bank.units(chunk)]
-        warm_up.total = len(units)
-        if not cache_path.is_file():
-            for start in range(0, len(units), batch):
-                if stop.is_set():
-                    return
-                bank.vectors(units[start:start + batch])
-                warm_up.done = min(start + batch, len(units))
-        bank.warm(cache_path=cache_path)  # loads the cache (or reuses the vectors just made) and saves it
-        warm_up.done = len(units)
-        warm_up.seconds = time.perf_counter() - started
-        log.info("sentence embeddings ready: %d sentences in %.0f s", warm_up.total, warm_up.seconds)
+        warm_up.total = sum(len(bank.units(chunk)) for chunk in bank.chunks.values())
+
+        def progress(done: int, total: int) -> bool:
+            warm_up.done = done
+            return not stop.is_set()
+
+        if bank.warm(cache_path=cache_path, batch=batch, on_batch=progress):
+            warm_up.done = warm_up.total
+            warm_up.seconds = time.perf_counter() - started
+            log.info("sentence embeddings ready: %d sentences in %.0f s", warm_up.total, warm_up.seconds)
 
     thread = threading.Thread(target=warm, name="rrmm-warm-sentences", daemon=True)
     thread.start()

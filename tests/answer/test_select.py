@@ -64,3 +64,20 @@ def test_pick_points_single_entity_adds_nothing(services) -> None:
     plain = pick_points(scored, services.bank)
     with_entity = pick_points(scored, services.bank, entities=frozenset({"KRd"}))
     assert [p.unit.start for p in plain] == [p.unit.start for p in with_entity]
+
+
+def test_sentence_bank_warm_reports_batches_stops_when_asked_and_loads_the_cache(services) -> None:
+    from pathlib import Path
+
+    from assistant.answer.select import SentenceBank
+    from assistant.answer.services import SENTENCE_CACHE
+
+    bank = SentenceBank(services.retriever.chunks, services.embedder, services.vocabulary)
+    calls: list[tuple[int, int]] = []
+    assert bank.warm(batch=16, on_batch=lambda done, total: calls.append((done, total)) and False) is False
+    assert calls[0][0] == 16 and len(calls) == 1 and not bank.warmed
+    cache = Path(services.settings.index_dir) / SENTENCE_CACHE  # written when the session's services warmed
+    assert cache.is_file()
+    calls.clear()
+    assert bank.warm(cache_path=cache, on_batch=lambda done, total: calls.append((done, total)) or True)
+    assert bank.warmed and calls == []  # loaded, not embedded
