@@ -117,11 +117,11 @@ def run(args: argparse.Namespace) -> int:
     if args.batch is not None:
         if args.question:
             raise UserError("give either a question or --batch FILE, not both")
-        read_batch(args.batch, "question")  # a missing or binary file is reported before the model loads
+        rows = read_batch(args.batch, "question")  # a bad file is reported before the model loads
         answer_for = _answerer(_load_services())
         return run_batch(
             args.batch,
-            "question",
+            rows,
             lambda q: {**answer_json(answer_for(q.strip(), patient)), "implausible_values": checks},
         )
     question = args.question or ""

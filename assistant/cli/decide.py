@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli import UserError
-from assistant.cli.text_input import check_text, run_batch
+from assistant.cli.text_input import check_text, read_batch, run_batch
 from assistant.rules import Decision, Extraction, decide, extract_facts, load_rules
 from assistant.vocabulary import load_vocabulary
 
@@ -83,7 +83,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.batch is not None:
         if args.text:
             raise UserError("give either a text or --batch FILE, not both")
-        return run_batch(Path(args.batch), "patient description", lambda line: decision_json(*run_case(line)))
+        path = Path(args.batch)
+        rows = read_batch(path, "patient description")
+        return run_batch(path, rows, lambda line: decision_json(*run_case(line)))
     if not args.text:
         raise UserError('describe the patient, e.g. decide "67M, VRd -> ASCT -> R maint, PD on R"')
     extraction, decision = run_case(" ".join(args.text))

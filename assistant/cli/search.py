@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise UserError(f"--k must be at least 1, got {args.k}")
     if args.batch:
-        read_batch(args.batch, "query")  # a missing or binary file is reported before the model loads
+        rows = read_batch(args.batch, "query")  # a bad file is reported before the model loads
     else:
         check_text(args.query, "query")
 
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return [passage_record(p, retriever) for p in passages]
 
     if args.batch:
-        return run_batch(args.batch, "query", lambda q: {"query": q.strip(), "results": records_for(q)})
+        return run_batch(args.batch, rows, lambda q: {"query": q.strip(), "results": records_for(q)})
     records = records_for(args.query)
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))

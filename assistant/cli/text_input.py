@@ -79,7 +79,11 @@ def check_arguments(argv: list[str]) -> None:
             raise UserError(f"command-line argument {number} {problem}")
 
 
-def read_batch(path: Path, item: str) -> list[tuple[int, str | None, str | None]]:
+# (line number, text, problem): a usable line has text and no problem, a bad one a problem and no text.
+Rows = list[tuple[int, str | None, str | None]]
+
+
+def read_batch(path: Path, item: str) -> Rows:
     """(line number, text, problem) for every non-blank line; a file that is not a text file is an error.
 
     A line that is not valid UTF-8, holds control characters or is too long gets a problem (and no
@@ -99,7 +103,7 @@ def read_batch(path: Path, item: str) -> list[tuple[int, str | None, str | None]
             f"{path} looks like a binary file (NUL byte at offset {nul}); give a text file with one {item} "
             "per line"
         )
-    rows: list[tuple[int, str | None, str | None]] = []
+    rows: Rows = []
     for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").splitlines(), start=1):
         try:
             line = raw.decode("utf-8")
@@ -119,10 +123,10 @@ def read_batch(path: Path, item: str) -> list[tuple[int, str | None, str | None]
     return rows
 
 
-def run_batch(path: Path, item: str, handle: Callable[[str], dict[str, Any]]) -> int:
-    """One JSON line per non-blank line (with its line number); a bad line gets an "error" line, and
-    the others are still answered. Exit code 2 (with one summary line) when any line failed."""
-    rows = read_batch(path, item)
+def run_batch(path: Path, rows: Rows, handle: Callable[[str], dict[str, Any]]) -> int:
+    """One JSON line per non-blank line of ``read_batch(path, ...)`` (with its line number); a bad line
+    gets an "error" line, and the others are still answered. Exit code 2 (with one summary line) when
+    any line failed."""
     failed = 0
     for number, text, problem in rows:
         if text is not None:
