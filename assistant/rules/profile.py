@@ -6,7 +6,6 @@ A field left at its default means "not stated"; the engine never reads a default
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -97,12 +96,6 @@ def check_plausible(field: str, value: Any) -> ImplausibleValue | None:
             "please check the value"
         ),
     )
-
-
-def implausible_values(values: Mapping[str, Any]) -> tuple[ImplausibleValue, ...]:
-    """The implausible range-checked numbers in `values` (field -> value, e.g. a form's raw input)."""
-    found = (check_plausible(name, value) for name, value in values.items())
-    return tuple(problem for problem in found if problem is not None)
 
 
 def _bounded(name: str, kind: type[int] | type[float]) -> Any:

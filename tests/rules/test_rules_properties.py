@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from assistant.rules import CANONICAL_BRANCHES, PatientProfile, decide, extract_facts, load_rules
-from assistant.rules.profile import implausible_values, plausible_ranges
+from assistant.rules.profile import check_plausible, plausible_ranges
 from assistant.vocabulary import load_vocabulary
 
 STATUS = st.sampled_from(["unknown", "naive", "exposed_not_refractory", "indeterminate", "refractory"])
@@ -187,5 +187,5 @@ def test_profile_rejects_implausible_numbers_naming_field_and_range(case):
     spec = plausible_ranges()[field]
     with pytest.raises(ValidationError) as error:
         PatientProfile(**{field: value})
-    message = implausible_values({field: value})[0].message
+    message = check_plausible(field, value).message
     assert message in str(error.value) and f"{spec.low:g}-{spec.high:g}" in message
