@@ -18,6 +18,7 @@ from chromadb.errors import ChromaError, NotFoundError
 from assistant.settings import Settings
 from ingest.embedding import Embedder, ProjectEmbeddingFunction
 from ingest.errors import IndexIncompatible, IndexMissing  # defined there so callers need no chromadb
+from ingest.health import SQLITE_FILE
 from ingest.models import Chunk
 
 LIST_FIELDS = ("branches", "regimens", "trials")
@@ -32,7 +33,7 @@ def client_for(index_dir: Path) -> Any:
 
 
 def index_exists(settings: Settings) -> bool:
-    return (Path(settings.index_dir) / "chroma.sqlite3").is_file()
+    return (Path(settings.index_dir) / SQLITE_FILE).is_file()
 
 
 class Index:
