@@ -531,15 +531,22 @@ def pick_points(
                 break
             if candidate.score < floor:
                 break
-            tokens = bank.tokens(candidate.unit.text)
-            if any(_overlap(tokens, other) > config.duplicate_overlap for other in seen_tokens):
+            if not _take_if_new(candidate, bank, seen_tokens):
                 continue
             chosen.append(candidate)
-            seen_tokens.append(tokens)
             taken += 1
     if len(entities) > 1:
         chosen += _entity_points(entities, chosen, scored, bank, seen_tokens)
     return join_neighbours(chosen, scored, bank, wants_figure=wants_figure)
+
+
+def _take_if_new(candidate: ScoredUnit, bank: SentenceBank, seen_tokens: list[frozenset[str]]) -> bool:
+    """False for a near-duplicate of a sentence already taken; else records its tokens and returns True."""
+    tokens = bank.tokens(candidate.unit.text)
+    if any(_overlap(tokens, other) > bank.config.duplicate_overlap for other in seen_tokens):
+        return False
+    seen_tokens.append(tokens)
+    return True
 
 
 def _entity_points(
@@ -561,11 +568,9 @@ def _entity_points(
                 break
             if entity not in bank.entities(candidate.unit.scoring_text) or candidate in chosen:
                 continue
-            tokens = bank.tokens(candidate.unit.text)
-            if any(_overlap(tokens, other) > config.duplicate_overlap for other in seen_tokens):
+            if not _take_if_new(candidate, bank, seen_tokens):
                 continue
             added.append(candidate)
-            seen_tokens.append(tokens)
             named |= bank.entities(candidate.unit.scoring_text)
             break
     return added
