@@ -62,6 +62,11 @@ class GenerativeConfig(BaseModel):
     def _ignore_case_all(cls, value: Any) -> Any:
         return tuple(re.compile(v, re.IGNORECASE) if isinstance(v, str) else v for v in value)
 
+    @property
+    def label_pattern(self) -> re.Pattern[str]:
+        """A whole "(not for this patient: ...)" label in generated text."""
+        return re.compile(rf"\({re.escape(self.excluded_label)}[^)]*\)", re.IGNORECASE)
+
     def model_post_init(self, _: Any) -> None:
         for field in ("{question}", "{decision}", "{draft}", "{passages}", "{max_sentences}"):
             if field not in self.user_template:
@@ -147,7 +152,7 @@ def excluded_offers(
     # What each preceding "(not for this patient: ...)" label itself names: only those are excused.
     labels = [(m.start(), m.end(), {x.id for x in vocabulary.find_drugs(m.group(0), include_regimens=True)}
                | {x.id for x in vocabulary.find_regimens(m.group(0))})
-              for m in re.finditer(rf"\({re.escape(config.excluded_label)}[^)]*\)", text, re.IGNORECASE)]
+              for m in config.label_pattern.finditer(text)]
     regimens = vocabulary.find_regimens(text)
     mentions = [(m.id, m.start, m.end, "regimen") for m in regimens]
     # Full names, longest first: "lenalidomide plus dexamethasone" inside the name of KRd is not Rd.
@@ -180,8 +185,8 @@ def decision_claim(text: str, guard: ExclusionGuard, config: GenerativeConfig) -
     """Why `text` would restate the rule layer's decision (a branch, or what this patient should get)."""
     from assistant.rules import load_rules
 
-    label = re.compile(rf"\({re.escape(config.excluded_label)}[^)]*\)", re.IGNORECASE)
-    text = label.sub(" ", text)  # the label says what is excluded; it is not a decision of its own
+    # The label says what is excluded; it is not a decision of its own.
+    text = config.label_pattern.sub(" ", text)
     for pattern in config.decision_claims:
         if match := pattern.search(text):
             return f"states the decision ({match.group(0)!r}); only the rule layer does"
