@@ -14,8 +14,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The longest message or question accepted anywhere (chat, CLI, batch line): a long clinic letter fits,
-# and fact extraction and retrieval stay well under a second at this size.
+# The longest question or patient text the answer layer and the CLI accept (argument or batch line): a
+# long clinic letter fits, and fact extraction and retrieval stay well under a second at this size. The
+# chat page refuses a single message earlier (assistant/ui/state.py MAX_MESSAGE_CHARS), because the
+# patient text there is the sum of the messages.
 MAX_INPUT_CHARS = 20_000
 
 # Belt and braces: libraries that look at these never try the network, even if a caller forgets.
