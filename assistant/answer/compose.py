@@ -132,6 +132,8 @@ def unit_text(scored: ScoredUnit, show_frame: bool = True) -> str:
     unit = scored.unit
     if unit.kind == "sentence":
         return unit.text
+    if unit.kind == "table":  # a table whose grid was lost: its cells in printed order, one line each
+        return " · ".join(line.strip() for line in unit.text.splitlines() if line.strip())
     chunk = scored.passage.chunk
     context = f"{unit.context} / " if unit.context else ""
     if not show_frame:  # the table's title and columns were shown with an earlier row

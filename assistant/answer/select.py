@@ -81,7 +81,7 @@ class EvidenceUnit(BaseModel):
     text: str
     start: int
     end: int
-    kind: Literal["sentence", "row"]
+    kind: Literal["sentence", "row", "table"]
     context: str = ""  # rows: the trial row above a group row ("CANDOR ... " above "Kd 154 ...")
     frame: str = ""  # rows: the table's title and column headers (scored with the row, not shown with it)
 
@@ -202,8 +202,11 @@ class SentenceBank:
         if chunk.kind == "table":
             frame = " ".join(part for part in (table_title(chunk.text), table_header(chunk.text)) if part)
             units, heading = [], ""
+            gridded = is_gridded(chunk.text)
             for row in split_rows(chunk.text):
-                names_trial = bool(self.vocabulary.find_trials(row.text))
+                # A trial's row above its arms' rows gives them their trial; in a table printed one cell
+                # per line the line above is just another cell, so no context is inferred.
+                names_trial = gridded and bool(self.vocabulary.find_trials(row.text))
                 units.append(
                     EvidenceUnit(
                         chunk_id=chunk.id,
@@ -309,6 +312,11 @@ def table_title(text: str) -> str:
     """The "Table n: ..." line of a table passage ('' if none)."""
     match = _TABLE_TITLE.search(text)
     return match.group(1).strip() if match else ""
+
+
+def is_gridded(text: str) -> bool:
+    """A table passage whose rows kept their cells ("a | b | c"); otherwise its grid was lost."""
+    return "|" in text
 
 
 _BARE_CELL = re.compile(r"^(?:[\d.,·–\-%]+|NA|NR|NE|\.\.|///)$")
@@ -537,7 +545,26 @@ def pick_points(
             taken += 1
     if len(entities) > 1:
         chosen += _entity_points(entities, chosen, scored, bank, seen_tokens)
-    return join_neighbours(chosen, scored, bank, wants_figure=wants_figure)
+    return join_neighbours(whole_tables(chosen, bank), scored, bank, wants_figure=wants_figure)
+
+
+def whole_tables(chosen: Sequence[ScoredUnit], bank: SentenceBank) -> list[ScoredUnit]:
+    """A cell of a table printed one cell per line cannot be read without its row and column, which the
+    extraction lost: the table is quoted whole instead, once (its first chosen cell's place)."""
+    out, quoted = [], set()
+    for point in chosen:
+        chunk = bank.chunks.get(point.unit.chunk_id)
+        if point.unit.kind != "row" or chunk is None or is_gridded(chunk.text):
+            out.append(point)
+        elif chunk.id not in quoted:
+            quoted.add(chunk.id)
+            body = chunk.text.strip()
+            start = chunk.text.index(body)
+            table = EvidenceUnit(
+                chunk_id=chunk.id, text=body, start=start, end=start + len(body), kind="table"
+            )
+            out.append(point.model_copy(update={"unit": table}))
+    return out
 
 
 def _take_if_new(candidate: ScoredUnit, bank: SentenceBank, seen_tokens: list[frozenset[str]]) -> bool:

@@ -158,3 +158,39 @@ def test_answer_question_hand_edited_profile_decides_the_branch(services):
 
     assert from_text.branch == "first_relapse_len_refractory"
     assert from_edit.branch == "first_relapse_not_len_refractory"
+
+
+def test_table_printed_one_cell_per_line_is_quoted_whole_never_as_a_lone_cell(services) -> None:
+    # The Korean review's Table 2 lost its grid in extraction (one cell per line, column after column):
+    # a cell cannot be tied to its trial, so the table is quoted whole, with its figures as printed.
+    answer = answer_question(
+        "From the Korean table of high-risk subgroups, median PFS for DRd vs Rd and KRd vs Rd in all "
+        "high-risk patients?",
+        services=services,
+    )
+    assert answer.status == "answered"
+    cited = {c.n: c for c in answer.citations}
+    tables = [s for s in answer.sentences if any(cited[n].kind == "table" for n in s.citations)]
+    assert tables
+    for sentence in tables:
+        [n] = sentence.citations
+        citation = cited[n]
+        assert "|" not in citation.text  # the lost-grid kind
+        assert sentence.text.startswith("Table ")
+    korean_table = next(cited[n] for s in tables for n in s.citations if "22.6 vs. 10.2 mo" in cited[n].text)
+    highlighted = korean_table.text[korean_table.span[0] : korean_table.span[1]]
+    assert highlighted.startswith("Table 2.") and "10.1 vs. 6.8 mo" in highlighted  # the whole table
+    assert "22.6 vs. 10.2 mo" in answer.text and "23.1 vs. 13.9 mo" in answer.text
+
+
+def test_cells_of_a_lost_grid_table_get_no_inferred_trial(services) -> None:
+    # "ASPIRE / (HR, 0.41)" once put POLLUX's hazard ratio under ASPIRE: the line above a cell is just
+    # another cell, not its row's trial.
+    bank = services.bank
+    chunk = next(c for c in bank.chunks.values() if c.kind == "table" and "22.6 vs. 10.2 mo" in c.text)
+    rows = bank.units(chunk)
+    assert rows and all(u.kind == "row" and u.context == "" for u in rows)
+    gridded = next(
+        c for c in bank.chunks.values() if c.kind == "table" and "|" in c.text and "CANDOR" in c.text
+    )
+    assert any(u.context for u in bank.units(gridded))
