@@ -274,6 +274,8 @@ def _conflicts(
     found = []
     pool = [s for s in scored[:12] if s.score >= scored[0].score * 0.6] if scored else []
     for point in points:
+        if point.unit.kind == "table":  # a whole table names many trials: not one finding to weigh
+            continue
         trials = {m.id for m in vocabulary.find_trials(point.unit.text)}
         endpoints = {e for e in endpoint_words if re.search(rf"\b{re.escape(e)}\b", point.unit.text)}
         numbers = _topic_numbers(point.unit.text)
