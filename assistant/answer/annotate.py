@@ -48,3 +48,19 @@ def annotate_regimens(text: str, vocabulary: Vocabulary) -> str:
         return f"{match.group(0)} [{code}]"
 
     return pattern.sub(add_code, text)
+
+
+# A source's own reference to its bibliography: "[17]", "[20, 59]", "[16-18]" (integers only, so a figure
+# such as "[95% CI 0.44-0.67]" or "[0.53]" is never touched).
+_REFERENCE = re.compile(r"\s?\[\d{1,3}(?:\s*[,\u2013-]\s*\d{1,3})*\]")
+
+
+def drop_reference_markers(text: str) -> str:
+    """A quoted sentence without the source's bibliography numbers ("... (CASTOR) [20], have ...").
+
+    The corpus holds the reviews' text, not their reference lists, so "[20]" points nowhere a reader can
+    follow, and in an answer it reads as one of our citation numbers: a clinician checking "[2]" would open
+    the wrong passage. Dropping a reference marker is the usual editing of a quotation and changes no
+    claim; citation spans are computed on the sentence as printed, where the markers stay.
+    """
+    return _REFERENCE.sub("", text)

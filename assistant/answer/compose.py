@@ -23,7 +23,7 @@ import yaml
 
 from assistant.answer import constrain
 from assistant.answer.abstain import Support, support_score
-from assistant.answer.annotate import annotate_regimens
+from assistant.answer.annotate import annotate_regimens, drop_reference_markers
 from assistant.answer.classify import classify_turn, out_of_scope_reason
 from assistant.answer.followup import Conversation, resolve_follow_up
 from assistant.answer.models import Answer, AnswerSentence, Citation, TurnKind
@@ -127,8 +127,13 @@ def render(sentences: Iterable[AnswerSentence]) -> str:
 
 
 def unit_text(scored: ScoredUnit, show_frame: bool = True) -> str:
-    """How a selected unit reads in the answer: a sentence as is; a table row (cells as printed) after its
-    table's title, its column headers and, for an arm's row, the trial row above it."""
+    """How a selected unit reads in the answer (the source's bibliography numbers dropped)."""
+    return drop_reference_markers(_unit_text(scored, show_frame))
+
+
+def _unit_text(scored: ScoredUnit, show_frame: bool) -> str:
+    """A sentence as is; a table row (cells as printed) after its table's title, its column headers and,
+    for an arm's row, the trial row above it; a table whose grid was lost, whole."""
     unit = scored.unit
     if unit.kind == "sentence":
         return unit.text

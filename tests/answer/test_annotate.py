@@ -1,10 +1,13 @@
-"""Regimen codes beside spelled-out regimens in quoted sentences."""
+"""Editing of quoted sentences: regimen codes beside spelled-out regimens, no bibliography numbers."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from assistant.answer.annotate import annotate_regimens
+from assistant.answer.annotate import annotate_regimens, drop_reference_markers
+from assistant.answer.compose import answer_question
 from assistant.vocabulary import load_vocabulary
 
 
@@ -42,3 +45,29 @@ def vocabulary():
 )
 def test_annotate_regimens_adds_codes_once(vocabulary, text: str, expected: str) -> None:
     assert annotate_regimens(text, vocabulary) == expected
+
+
+@pytest.mark.parametrize(
+    ("quoted", "shown"),
+    [
+        pytest.param("(Dara-Vd) (CASTOR) [20], have", "(Dara-Vd) (CASTOR), have", id="one-reference"),
+        pytest.param("t(4;14) [16, 17].", "t(4;14).", id="reference-list"),
+        pytest.param("CASTOR [20, 59] / DVd", "CASTOR / DVd", id="table-cell"),
+        pytest.param("HR 0.53 [95% CI 0.44–0.67]", "HR 0.53 [95% CI 0.44–0.67]", id="ci-kept"),
+        pytest.param("median [0.53]", "median [0.53]", id="decimal-kept"),
+    ],
+)
+def test_drop_reference_markers_removes_bibliography_numbers_only(quoted: str, shown: str) -> None:
+    assert drop_reference_markers(quoted) == shown
+
+
+def test_answer_quoting_the_korean_review_shows_no_bibliography_numbers(services) -> None:
+    # "[17]" in a quoted sentence would read as citation 17 (or, worse, as one of ours, e.g. "[2]").
+    answer = answer_question(
+        "Which combinations improved the poor outcomes of high-risk cytogenetics disease in the Korean "
+        "review?",
+        services=services,
+    )
+    assert any(c.doc == "korean-2020" and re.search(r"\[\d+\]", c.text) for c in answer.citations)
+    for sentence in answer.sentences:
+        assert not {int(n) for n in re.findall(r"\[(\d+)\]", sentence.text)} - set(sentence.citations)
