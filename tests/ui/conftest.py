@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from ui_browser import APP_FILE, APP_TIMEOUT_S, settings_env
+from ui_browser import open_app_session, settings_env
 
 
 @pytest.fixture(scope="session")
@@ -16,11 +16,6 @@ def app_env(built_index) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """A fresh browser session (empty session_state) on the shared, already-loaded services."""
-    for name, value in app_env.items():
-        monkeypatch.setenv(name, value)
-    at = AppTest.from_file(str(APP_FILE), default_timeout=APP_TIMEOUT_S)
-    at.run()
-    assert not at.exception, at.exception
-    yield at
+def app(app_env: dict[str, str]) -> Iterator[AppTest]:
+    """A fresh browser session on the shared, already-loaded services."""
+    yield from open_app_session(app_env)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from ui_browser import APP_FILE, APP_TIMEOUT_S
+from ui_browser import open_app_session
 
 from assistant.answer.models import Answer, AnswerSentence, Citation
 from assistant.ui.answer_view import answer_view
@@ -31,26 +31,16 @@ SCRIPT = "<script>alert(1)</script>"
 LIVE_MARKUP = re.compile(r"(?<!\\)<[a-zA-Z/!]|(?<!\\)\]\((?!\\)|(?<!\\)\*\*")
 
 
-def _open_app(env: dict[str, str]) -> Iterator[AppTest]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        at = AppTest.from_file(str(APP_FILE), default_timeout=APP_TIMEOUT_S)
-        at.run()
-        assert not at.exception, at.exception
-        yield at
-
-
 @pytest.fixture(scope="module")
 def chat_app(app_env: dict[str, str]) -> Iterator[AppTest]:
     """One session with no patient, shared by the chat-box inputs below."""
-    yield from _open_app(app_env)
+    yield from open_app_session(app_env)
 
 
 @pytest.fixture(scope="module")
 def case_app(app_env: dict[str, str]) -> Iterator[AppTest]:
     """One session holding a lenalidomide-refractory first-relapse patient."""
-    for at in _open_app(app_env):
+    for at in open_app_session(app_env):
         send(at, CASE)
         assert state(at).decision.branch == "first_relapse_len_refractory"
         yield at
@@ -242,7 +232,7 @@ def test_answer_view_escapes_crafted_answer_text() -> None:
 
 
 def test_chat_absurd_values_are_shown_to_check_not_used(app_env: dict[str, str]) -> None:
-    for at in _open_app(app_env):
+    for at in open_app_session(app_env):
         send(at, "Man, VRd -> ASCT -> R maint, PD on R maint, dara naive, CrCl -5, age 300. Next line?")
         session = state(at)
         assert session.profile().crcl_ml_min is None and session.profile().age is None

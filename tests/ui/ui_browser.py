@@ -16,7 +16,9 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Locator, Page, Playwright
+from streamlit.testing.v1 import AppTest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 APP_FILE = PROJECT_ROOT / "app.py"
@@ -123,3 +125,14 @@ def wait_for_reply(page: Page, index: int, timeout_ms: int = 120_000) -> Locator
     reply.locator('[data-testid="stMarkdown"], [data-testid="stAlert"]').first.wait_for(timeout=timeout_ms)
     wait_idle(page, timeout_ms)
     return reply
+
+
+def open_app_session(env: dict[str, str]) -> Iterator[AppTest]:
+    """A fresh browser session (empty session_state) with `env` set while it lives; any scope can use it."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        at = AppTest.from_file(str(APP_FILE), default_timeout=APP_TIMEOUT_S)
+        at.run()
+        assert not at.exception, at.exception
+        yield at
