@@ -222,6 +222,8 @@ class SentenceBank:
                     heading = row.text
             return units
         spans: list[TextSpan] = split_sentences(chunk.text)
+        if spans and is_run_in_title(spans[0].text, chunk.section):
+            spans = spans[1:]
         return [
             EvidenceUnit(chunk_id=chunk.id, text=s.text, start=s.start, end=s.end, kind="sentence")
             for s in spans
@@ -303,6 +305,16 @@ class SentenceBank:
             combined = np.where(mask, combined, -np.inf)
         order = np.argsort(-combined)[:n]
         return [self._all_units[i] for i in order if np.isfinite(combined[i])]
+
+
+def is_run_in_title(sentence: str, section: str) -> bool:
+    """A title run into its paragraph ("CAR-T cell therapy. Idecabtagene ..."), which ingest made the
+    chunk's section: every citation already names it, and quoted as a point it reads as a finding."""
+
+    def words(text: str) -> str:
+        return " ".join(text.lower().split()).strip(" .:")
+
+    return bool(section) and words(sentence) in {words(section), words(section.split(": ")[-1])}
 
 
 _TABLE_TITLE = re.compile(r"^\s*(Table\s*\d+[.:]?[^\n]*)$", re.MULTILINE | re.IGNORECASE)

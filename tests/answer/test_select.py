@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from assistant.answer.compose import _evidence
-from assistant.answer.select import ScoredUnit, _entity_points, join_neighbours, pick_points
+from assistant.answer.compose import _evidence, answer_question
+from assistant.answer.select import ScoredUnit, _entity_points, is_run_in_title, join_neighbours, pick_points
 from assistant.retrieval.models import Passage
 
 # barila-2025 describes MajesTEC-1 in a sentence without a figure, then gives figures in the next ones.
@@ -64,6 +64,33 @@ def test_pick_points_single_entity_adds_nothing(services) -> None:
     plain = pick_points(scored, services.bank)
     with_entity = pick_points(scored, services.bank, entities=frozenset({"KRd"}))
     assert [p.unit.start for p in plain] == [p.unit.start for p in with_entity]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "section", "title"),
+    [
+        pytest.param("CAR-T cell therapy.", "CAR-T cell therapy", True, id="run-in-title"),
+        pytest.param("Bortezomib.", "Drugs: Bortezomib", True, id="labelled-paragraph"),
+        pytest.param("CAR-T cell therapy was approved.", "CAR-T cell therapy", False, id="sentence"),
+        pytest.param("Conclusions.", "", False, id="no-section"),
+    ],
+)
+def test_is_run_in_title(sentence: str, section: str, title: bool) -> None:
+    assert is_run_in_title(sentence, section) is title
+
+
+def test_run_in_titles_are_not_evidence_units(services) -> None:
+    """barila-2025 runs its section titles into the paragraph ("Anti-CD38 plus Pomalidomide and
+    Dexamethasone combinations. The APOLLO study ..."); quoted, the title read as a cited finding."""
+    bank = services.bank
+    title = "Anti-CD38 plus Pomalidomide and Dexamethasone combinations."
+    chunk = next(c for c in bank.chunks.values() if c.text.startswith(title))
+    units = bank.units(chunk)
+    assert units and units[0].text.startswith("The APOLLO study")
+    assert not [u for c in bank.chunks.values() for u in bank.units(c) if u.text == title]
+    answer = answer_question("What did the APOLLO trial show for DPd vs Pd?", services=services)
+    assert answer.status == "answered"
+    assert not [s for s in answer.sentences if s.text.startswith(title)], answer.text
 
 
 def test_sentence_bank_warm_reports_batches_stops_when_asked_and_loads_the_cache(services) -> None:
