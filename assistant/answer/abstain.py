@@ -60,6 +60,14 @@ class Support(BaseModel):
     best_chunk: str | None = None
 
 
+def asked_figure_kinds(question: str, config: AbstentionConfig | None = None) -> list[str]:
+    """The kinds of figure the question asks for ("rate", "dose", ...): a sentence must give each one."""
+    config = config or load_abstention_config()
+    return [
+        name for name, kind in config.figure_kinds.items() if re.search(kind["asks"], question, re.IGNORECASE)
+    ]
+
+
 def support_score(
     terms: QuestionTerms,
     scored: Sequence[ScoredUnit],
@@ -73,7 +81,7 @@ def support_score(
     unknown_agents = tuple(t for t in unknown if agent and t.isalpha() and len(t) > 5 and agent.search(t))
     if unknown_agents:
         return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
-    asked = [k for k in config.figure_kinds.values() if re.search(k["asks"], terms.text, re.IGNORECASE)]
+    asked = [config.figure_kinds[name] for name in asked_figure_kinds(terms.text, config)]
     best, best_chunk = 0.0, None
     for candidate in scored[: config.candidates]:
         unit = candidate.unit

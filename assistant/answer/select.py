@@ -48,6 +48,7 @@ class SelectionConfig(BaseModel):
     neighbour_floor: float
     neighbour_chars: int
     figure_lookahead: int
+    anaphoric_opening: str
     entity_point_floor: float
     gives_figure: str
     max_table_rows: int
@@ -631,6 +632,7 @@ def join_neighbours(
     """
     config = bank.config
     figure = re.compile(config.gives_figure, re.IGNORECASE)
+    anaphoric = re.compile(config.anaphoric_opening, re.IGNORECASE)
     by_position = {(s.unit.chunk_id, s.unit.start): s for s in scored}
     taken = {(s.unit.chunk_id, s.unit.start) for s in chosen}
     joined = []
@@ -640,8 +642,17 @@ def join_neighbours(
             joined.append(point)
             continue
         chunk_text = bank.chunks[unit.chunk_id].text
-        following = [u for u in bank.units(bank.chunks[unit.chunk_id]) if u.start >= unit.end]
-        end = unit.end
+        units = bank.units(bank.chunks[unit.chunk_id])
+        following = [u for u in units if u.start >= unit.end]
+        end, start = unit.end, unit.start
+        previous = [u for u in units if u.end <= unit.start][-1:]
+        if (
+            previous
+            and anaphoric.match(unit.text)
+            and (unit.chunk_id, previous[0].start) not in taken
+            and unit.end - previous[0].start <= config.neighbour_chars
+        ):
+            start = previous[0].start
         nxt = following[0] if following else None
         if nxt is not None and (unit.chunk_id, nxt.start) not in taken:
             neighbour = by_position.get((unit.chunk_id, nxt.start))
@@ -656,10 +667,10 @@ def join_neighbours(
                 if figure.search(later.text):
                     end = max(end, later.end)
                     break
-        if end == unit.end:
+        if (start, end) == (unit.start, unit.end):
             joined.append(point)
             continue
-        taken.update((unit.chunk_id, u.start) for u in following if u.end <= end)
-        merged = unit.model_copy(update={"text": chunk_text[unit.start : end], "end": end})
+        taken.update((unit.chunk_id, u.start) for u in units if start <= u.start and u.end <= end)
+        merged = unit.model_copy(update={"text": chunk_text[start:end], "start": start, "end": end})
         joined.append(point.model_copy(update={"unit": merged}))
     return joined

@@ -46,6 +46,23 @@ def test_join_neighbours_runs_on_to_a_figure_only_when_asked(
     assert chunk_text[joined.unit.start : joined.unit.end] == joined.unit.text
 
 
+def test_join_neighbours_quotes_the_sentence_an_anaphoric_opening_refers_to(
+    services, described_trial: ScoredUnit
+) -> None:
+    """"In this study, Cohort A ..." quoted alone does not say which study: the quote starts one sentence
+    earlier, at the sentence naming the trial, under the same single citation."""
+    bank = services.bank
+    chunk = bank.chunks[described_trial.unit.chunk_id]
+    unit = next(u for u in bank.units(chunk) if u.text.startswith("In this study, Cohort A"))
+    point = described_trial.model_copy(update={"unit": unit})
+    [joined] = join_neighbours([point], [point], bank)
+    assert joined.unit.text.startswith(DESCRIPTION + " In this study, Cohort A")
+    assert chunk.text[joined.unit.start : joined.unit.end] == joined.unit.text
+    # Not when the sentence before is already a point of its own.
+    pair = join_neighbours([described_trial, point], [described_trial, point], bank)
+    assert [p.unit.text.startswith(DESCRIPTION) for p in pair] == [True, False]
+
+
 def test_entity_points_add_a_point_for_the_unnamed_side(services) -> None:
     question = "Kd versus PVd: which gave the longer progression-free survival?"
     passages = services.retriever.search(question, k=services.bank.config.passages)
