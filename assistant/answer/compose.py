@@ -454,7 +454,10 @@ def branch_card(decision: Any, book: CitationBook, services: Services) -> list[A
             )
         )
     for update in decision.updates:
-        sides = "; ".join(f"{pos.doc} ({pos.year_label}): {pos.position}" for pos in update.positions)
+        sides = "; ".join(
+            f"{services.corpus.meta(pos.doc).short_title} ({pos.year_label}): {pos.position.rstrip('.')}"
+            for pos in update.positions
+        )
         lines.append(
             AnswerSentence(
                 text=p["patient_update"].format(text=f"{update.topic} — {sides}"),

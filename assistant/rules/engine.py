@@ -304,7 +304,10 @@ class _Builder:
         year = self.rules.year_label(rule.sources[0].doc)
         existing = self.options.get(rule.regimen)
         if existing:
-            note = f'{rule.tier} ({rule.sources[0].doc}, {year}): "{rule.wording}"'
+            # Read by clinicians on the card and in the CLI: the source by name and date, not by id.
+            doc = self.rules.documents.get(rule.sources[0].doc)
+            name = doc.short_title if doc else rule.sources[0].doc
+            note = f'also {name}, {year}: "{rule.wording}"'
             self.options[rule.regimen] = existing.model_copy(
                 update={
                     "sources": existing.sources + self.cite(rule.sources),

@@ -19,7 +19,6 @@ from assistant.rules.decision import Avoid, CitedSource, Option
 from assistant.ui.text import escape_markdown
 from assistant.ui.words import (
     display_config,
-    readable_flag,
     short_cite,
     source_name,
     tier_order,
@@ -61,7 +60,7 @@ def why_lines(decision: Decision) -> list[str]:
 
 def _option_line(option: Option, docs: Mapping[str, Any], compact: bool) -> str:
     where = compact_cite(option.sources, docs) if compact else cite(option.sources, docs)
-    flags = "".join(f" · :orange[{_cell(readable_flag(f))}]" for f in option.flags)
+    flags = "".join(f" · :orange[{_cell(f)}]" for f in option.flags)
     name = "" if compact else f" ({_cell(option.name)})"
     return (f"- **{_cell(option.regimen)}**{name} “{_cell(option.wording)}” "
             f":gray[{_cell(option.evidence)} · {_cell(where)}]{flags}")

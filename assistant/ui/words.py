@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -59,14 +58,3 @@ def short_cite(doc: str, line: int | None, docs: Mapping[str, Any]) -> str:
     return f"{name}{year}, l. {line}" if line else f"{name}{year}"
 
 
-def readable_flag(flag: str) -> str:
-    """Rule-layer flags name a tier and a doc id ('update_2025 (barila-2025, 2025): "viable alternatives"');
-    say it as 'Barilà et al. 2025: "viable alternatives"'. Other flags are already words."""
-    match = _TIER_FLAG.match(flag)
-    if not match or match["tier"] not in display_config()["tiers"]:
-        return flag
-    name = display_config()["cite_names"].get(match["doc"], match["doc"])
-    return f"{name} {match['year']}: {match['rest']}"
-
-
-_TIER_FLAG = re.compile(r"^(?P<tier>\w+) \((?P<doc>[\w-]+), (?P<year>[^)]+)\): (?P<rest>.*)$")

@@ -145,6 +145,23 @@ def test_answer_patient_branch_card_lines_are_cited(services) -> None:
     _assert_citations_resolve(answer, services)
 
 
+def test_answer_patient_card_names_sources_by_title_and_date(services) -> None:
+    """The 2021-vs-2025 lines and second-source notes are read by clinicians: a source appears by its
+    short title and year, never by the corpus id or a rule-data tier key."""
+    answer = answer_question(
+        "What should I give next?",
+        services=services,
+        patient_text="71M, DRd frontline continuous, now progression on DRd after 3 years, 1 prior line. "
+        "No neuropathy, CrCl 55.",
+    )
+    card = [s.text for s in answer.sentences if s.role in {"option", "update"}]
+    updates = [t for t in card if t.startswith("Sources compared")]
+    assert updates and all("Barilà et al. update (2025)" in t for t in updates), updates
+    ids = ("imwg-2021", "barila-2025", "korean-2020", "belgian-review", "len-frontline-review", "update_2025")
+    assert not [t for t in card if any(i in t for i in ids)], card
+    assert not [t for t in updates if ".;" in t], updates
+
+
 def test_answer_question_hand_edited_profile_decides_the_branch(services):
     """The page's hand edits must reach the answer: the branch comes from the given profile, not the text."""
     from assistant.rules import extract_facts

@@ -265,3 +265,15 @@ def test_loader_rejects_bad_rule_data(tmp_path, monkeypatch, mutation):
     monkeypatch.setattr(ruleset_module, "DATA_DIR", target)
     with pytest.raises(ValueError):
         ruleset_module.build_ruleset(load_vocabulary())
+
+
+def test_option_offered_by_a_second_source_names_it_by_title_and_date():
+    """SVd after daratumumab-lenalidomide: IMWG 2021 offers it, the 2025 update calls it one of "the most
+    appropriate options". The note shown beside the option names that source as a reader knows it."""
+    decision = decide(
+        PatientProfile(prior_lines=1, lenalidomide="refractory", anti_cd38="refractory", bortezomib="naive")
+    )
+    svd = next(o for o in decision.options if o.regimen == "SVd")
+    [note] = [f for f in svd.flags if "2025" in f]
+    assert note.startswith("also Barilà et al. update, 2025: ")
+    assert "barila-2025" not in note and "update_2025" not in note
