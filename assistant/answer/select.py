@@ -558,7 +558,54 @@ def pick_points(
             taken += 1
     if len(entities) > 1:
         chosen += _entity_points(entities, chosen, scored, bank, seen_tokens)
-    return join_neighbours(whole_tables(chosen, bank), scored, bank, wants_figure=wants_figure)
+    joined = join_neighbours(whole_tables(chosen, bank), scored, bank, wants_figure=wants_figure)
+    return merge_adjacent(joined, bank)
+
+
+_LIST_ITEM = re.compile(r"^\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})\)\s")
+
+
+def merge_adjacent(points: Sequence[ScoredUnit], bank: SentenceBank) -> list[ScoredUnit]:
+    """A point that cannot stand alone ("In this study, ...", "However, ...", the next item of a list cut
+    into sentences) is merged with the point quoting the sentence just before it in the same passage: one
+    quote, at the better one's place, under one citation, instead of a reference to nothing two points on.
+    Points that do stand alone stay separate, so the answer keeps a short lead."""
+    anaphoric = re.compile(bank.config.anaphoric_opening, re.IGNORECASE)
+
+    def continues(first: str, second: str) -> bool:
+        opens_on_reference = anaphoric.match(second) or _LIST_ITEM.match(second)
+        return bool(opens_on_reference or first.rstrip().endswith((":", ";", ",")))
+
+    merged = list(points)
+    changed = True
+    while changed:
+        changed = False
+        for i, first in enumerate(merged):
+            chunk = bank.chunks.get(first.unit.chunk_id)
+            if first.unit.kind != "sentence" or chunk is None:
+                continue
+            for j, second in enumerate(merged):
+                if (
+                    i == j
+                    or second.unit.chunk_id != first.unit.chunk_id
+                    or second.unit.kind != "sentence"
+                    or second.unit.start < first.unit.end
+                    or chunk.text[first.unit.end : second.unit.start].strip()
+                    or not continues(first.unit.text, second.unit.text)
+                ):
+                    continue
+                unit = first.unit.model_copy(
+                    update={"text": chunk.text[first.unit.start : second.unit.end], "end": second.unit.end}
+                )
+                keep, drop = (i, j) if i < j else (j, i)
+                score = max(first.score, second.score)
+                merged[keep] = first.model_copy(update={"unit": unit, "score": score})
+                del merged[drop]
+                changed = True
+                break
+            if changed:
+                break
+    return merged
 
 
 def whole_tables(chosen: Sequence[ScoredUnit], bank: SentenceBank) -> list[ScoredUnit]:

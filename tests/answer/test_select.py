@@ -8,7 +8,14 @@ import re
 import pytest
 
 from assistant.answer.compose import _evidence, answer_question
-from assistant.answer.select import ScoredUnit, _entity_points, is_run_in_title, join_neighbours, pick_points
+from assistant.answer.select import (
+    ScoredUnit,
+    _entity_points,
+    is_run_in_title,
+    join_neighbours,
+    merge_adjacent,
+    pick_points,
+)
 from assistant.retrieval.models import Passage
 
 # barila-2025 describes MajesTEC-1 in a sentence without a figure, then gives figures in the next ones.
@@ -61,6 +68,31 @@ def test_join_neighbours_quotes_the_sentence_an_anaphoric_opening_refers_to(
     # Not when the sentence before is already a point of its own.
     pair = join_neighbours([described_trial, point], [described_trial, point], bank)
     assert [p.unit.text.startswith(DESCRIPTION) for p in pair] == [True, False]
+
+
+def test_merge_adjacent_joins_a_point_that_cannot_stand_alone_to_the_one_before(
+    services, described_trial: ScoredUnit
+) -> None:
+    bank = services.bank
+    chunk = bank.chunks[described_trial.unit.chunk_id]
+    units = bank.units(chunk)
+    this_study = next(i for i, u in enumerate(units) if u.text.startswith("In this study, Cohort A"))
+    following = described_trial.model_copy(update={"unit": units[this_study], "score": 2.0})
+    standalone = described_trial.model_copy(update={"unit": units[this_study + 1]})
+    assert not standalone.unit.text.startswith(("In this", "However", "These"))
+    # "In this study" ranked first: the merged quote takes its place and starts at the trial's name.
+    [merged, kept] = merge_adjacent([following, described_trial, standalone], bank)
+    assert merged.unit.text.startswith(DESCRIPTION + " In this study, Cohort A") and merged.score == 2.0
+    assert chunk.text[merged.unit.start : merged.unit.end] == merged.unit.text
+    # A sentence that stands on its own stays a point of its own, though it follows in the passage.
+    assert kept.unit.text == standalone.unit.text
+
+
+def test_merge_adjacent_rejoins_a_numbered_list_cut_into_sentences(services) -> None:
+    answer = answer_question("What is the definition of relapsed and refractory myeloma?", services=services)
+    items = [s.text for s in answer.sentences if "relapsed but not refractory" in s.text]
+    assert items and "3) primary refractory" in items[0], answer.text
+    assert not [s for s in answer.sentences if s.text.startswith(("2)", "3)"))], answer.text
 
 
 def test_entity_points_add_a_point_for_the_unnamed_side(services) -> None:
