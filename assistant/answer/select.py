@@ -576,35 +576,32 @@ def merge_adjacent(points: Sequence[ScoredUnit], bank: SentenceBank) -> list[Sco
         opens_on_reference = anaphoric.match(second) or _LIST_ITEM.match(second)
         return bool(opens_on_reference or first.rstrip().endswith((":", ";", ",")))
 
-    merged = list(points)
-    changed = True
-    while changed:
-        changed = False
-        for i, first in enumerate(merged):
+    def next_pair(candidates: list[ScoredUnit]) -> tuple[int, int] | None:
+        """Indices of a point and the point continuing it right after it in the same passage."""
+        for i, first in enumerate(candidates):
             chunk = bank.chunks.get(first.unit.chunk_id)
             if first.unit.kind != "sentence" or chunk is None:
                 continue
-            for j, second in enumerate(merged):
+            for j, second in enumerate(candidates):
                 if (
-                    i == j
-                    or second.unit.chunk_id != first.unit.chunk_id
-                    or second.unit.kind != "sentence"
-                    or second.unit.start < first.unit.end
-                    or chunk.text[first.unit.end : second.unit.start].strip()
-                    or not continues(first.unit.text, second.unit.text)
+                    i != j
+                    and second.unit.chunk_id == first.unit.chunk_id
+                    and second.unit.kind == "sentence"
+                    and second.unit.start >= first.unit.end
+                    and not chunk.text[first.unit.end : second.unit.start].strip()
+                    and continues(first.unit.text, second.unit.text)
                 ):
-                    continue
-                unit = first.unit.model_copy(
-                    update={"text": chunk.text[first.unit.start : second.unit.end], "end": second.unit.end}
-                )
-                keep, drop = (i, j) if i < j else (j, i)
-                score = max(first.score, second.score)
-                merged[keep] = first.model_copy(update={"unit": unit, "score": score})
-                del merged[drop]
-                changed = True
-                break
-            if changed:
-                break
+                    return i, j
+        return None
+
+    merged = list(points)
+    while (pair := next_pair(merged)) is not None:
+        i, j = pair
+        first, second = merged[i], merged[j]
+        text = bank.chunks[first.unit.chunk_id].text[first.unit.start : second.unit.end]
+        unit = first.unit.model_copy(update={"text": text, "end": second.unit.end})
+        merged[min(i, j)] = first.model_copy(update={"unit": unit, "score": max(first.score, second.score)})
+        del merged[max(i, j)]
     return merged
 
 

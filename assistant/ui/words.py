@@ -56,5 +56,3 @@ def short_cite(doc: str, line: int | None, docs: Mapping[str, Any]) -> str:
     name = display_config()["cite_names"].get(doc, doc)
     year = f" {meta.year_label}" if meta else ""
     return f"{name}{year}, l. {line}" if line else f"{name}{year}"
-
-
