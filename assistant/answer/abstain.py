@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answer.select import QuestionTerms, ScoredUnit, SentenceBank, lexical_coverage
+from assistant.answer.select import QuestionTerms, ScoredUnit, SentenceBank, gives_figures, lexical_coverage
 
 DATA = Path(__file__).parent / "data" / "abstention.yaml"
 
@@ -68,6 +68,12 @@ def asked_figure_kinds(question: str, config: AbstentionConfig | None = None) ->
     ]
 
 
+def asked_figure_patterns(question: str, config: AbstentionConfig | None = None) -> tuple[str, ...]:
+    """What a sentence must contain to give each kind of figure the question asks for."""
+    config = config or load_abstention_config()
+    return tuple(config.figure_kinds[name]["gives"] for name in asked_figure_kinds(question, config))
+
+
 def support_score(
     terms: QuestionTerms,
     scored: Sequence[ScoredUnit],
@@ -81,7 +87,7 @@ def support_score(
     unknown_agents = tuple(t for t in unknown if agent and t.isalpha() and len(t) > 5 and agent.search(t))
     if unknown_agents:
         return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
-    asked = [config.figure_kinds[name] for name in asked_figure_kinds(terms.text, config)]
+    asked = asked_figure_patterns(terms.text, config)
     best, best_chunk = 0.0, None
     for candidate in scored[: config.candidates]:
         unit = candidate.unit
@@ -92,8 +98,7 @@ def support_score(
         ) * lexical_coverage(terms, passage_tokens, bank)
         coverage = (1 - config.dense_weight) * coverage + config.dense_weight * max(candidate.dense, 0.0)
         # The asked-for figure (a rate, a dose, a duration, a level) must be in the sentence itself.
-        text = unit.scoring_text
-        if any(not re.search(kind["gives"], text, re.IGNORECASE) for kind in asked):
+        if not gives_figures(unit.scoring_text, asked):
             coverage *= config.missing_figure_factor
         if coverage > best:
             best, best_chunk = coverage, unit.chunk_id

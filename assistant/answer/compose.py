@@ -22,7 +22,7 @@ import numpy as np
 import yaml
 
 from assistant.answer import constrain
-from assistant.answer.abstain import Support, support_score
+from assistant.answer.abstain import Support, asked_figure_patterns, support_score
 from assistant.answer.annotate import annotate_regimens, drop_reference_markers
 from assistant.answer.classify import classify_turn, out_of_scope_reason
 from assistant.answer.followup import Conversation, resolve_follow_up
@@ -235,7 +235,7 @@ def _evidence(
     query: str, passages: Sequence[Passage], services: Services, allowed: set[str] | None = None
 ) -> tuple[QuestionTerms, list[ScoredUnit]]:
     expansion = QueryExpander.default().expand(query).text
-    terms = question_terms(query, expansion, services.bank)
+    terms = question_terms(query, expansion, services.bank, figures=asked_figure_patterns(query))
     vector = np.asarray(services.embedder.embed_query(query), dtype=np.float32)
     vector /= max(float(np.linalg.norm(vector)), 1e-12)
     return terms, score_units(terms, vector, passages, services.bank, allowed=allowed)

@@ -378,12 +378,17 @@ class QuestionTerms(BaseModel):
     asks_number: bool
     asks_table: bool = False
     documents: frozenset[str] = frozenset()
+    # What a sentence must contain to give the kind of figure asked for ("what dose": "4 mg"); see
+    # figure_kinds in data/abstention.yaml. Empty: any figure will do when `asks_number`.
+    figures: tuple[str, ...] = ()
     weights: dict[str, float] = {}  # token -> idf ** power, for the question's own tokens
     expanded_weights: dict[str, float] = {}  # the same for tokens added by abbreviation expansion
     total_weight: float = 0.0
 
 
-def question_terms(question: str, expansion: str, bank: SentenceBank) -> QuestionTerms:
+def question_terms(
+    question: str, expansion: str, bank: SentenceBank, figures: Sequence[str] = ()
+) -> QuestionTerms:
     vocabulary = bank.vocabulary
     config = bank.config
     # Drug shorthand means the drug ("len-refractory" is "lenalidomide-refractory"): full weight, unlike
@@ -404,12 +409,18 @@ def question_terms(question: str, expansion: str, bank: SentenceBank) -> Questio
         numbers=frozenset(n.replace("·", ".") for n in _NUMBER.findall(question)),
         asks_number=bool(re.search(config.asks_for_number, question, re.IGNORECASE)),
         asks_table=bool(re.search(config.asks_for_table, question, re.IGNORECASE)),
+        figures=tuple(figures),
         documents=frozenset(
             doc
             for doc, pattern in config.document_patterns.items()
             if re.search(pattern, question, re.IGNORECASE)
         ),
     )
+
+
+def gives_figures(text: str, figures: Sequence[str]) -> bool:
+    """Does `text` give every asked kind of figure (each a pattern: a dose unit, a percentage, ...)?"""
+    return all(re.search(pattern, text, re.IGNORECASE) for pattern in figures)
 
 
 def lexical_coverage(terms: QuestionTerms, tokens: frozenset[str], bank: SentenceBank) -> float:
@@ -484,7 +495,10 @@ def score_units(
         entity = _entity_score(terms, text, passage.chunk.text, bank)
         unit_numbers = {n.replace("·", ".") for n in _NUMBER.findall(unit.text)}
         numbers = 0.0
-        if terms.asks_number and unit_numbers - {"1", "2", "3"}:
+        # A question asking for a dose is answered by "4 mg", not by "31%": the asked kind must be given.
+        if terms.figures:
+            numbers = float(gives_figures(unit.text, terms.figures))
+        elif terms.asks_number and unit_numbers - {"1", "2", "3"}:
             numbers = 1.0
         if terms.numbers & unit_numbers:
             numbers = 1.0

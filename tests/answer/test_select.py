@@ -115,6 +115,19 @@ def test_pick_points_single_entity_adds_nothing(services) -> None:
     assert [p.unit.start for p in plain] == [p.unit.start for p in with_entity]
 
 
+def test_a_dose_question_credits_the_figure_only_to_sentences_giving_a_dose(services) -> None:
+    """"What is the dose of pomalidomide?": the Belgian "Pomalidomide 4 mg/day" sentence gives a dose; the
+    MM-003 sentence gives response rates and months, which answer another question."""
+    question = "What is the dose of pomalidomide?"
+    passages = services.retriever.search(question, k=services.bank.config.passages)
+    terms, scored = _evidence(question, passages, services)
+    assert terms.figures, "a dose question asks for a dose"
+    numbers = {s.unit.text[:40]: s.numbers for s in scored}
+    dose = next(v for k, v in numbers.items() if k.startswith("Pomalidomide 4 mg/day"))
+    rates = next(v for k, v in numbers.items() if "MM-003" in k)
+    assert (dose, rates) == (1.0, 0.0)
+
+
 @pytest.mark.parametrize(
     ("sentence", "section", "title"),
     [
