@@ -1,4 +1,7 @@
-"""Regimen codes beside spelled-out regimens in quoted sentences.
+"""What a quoted sentence or table row needs to be read: regimen codes, cell abbreviations, no stray
+bibliography numbers.
+
+Regimen codes beside spelled-out regimens in quoted sentences.
 
 The IMWG review writes regimens out ("pomalidomide plus bortezomib plus dexamethasone") while clinicians,
 the other reviews and the branch card use codes (PVd). A quoted sentence therefore gets the code in
@@ -64,3 +67,29 @@ def drop_reference_markers(text: str) -> str:
     claim; citation spans are computed on the sentence as printed, where the markers stay.
     """
     return _REFERENCE.sub("", text)
+
+
+# A legend definition as tables print them: "NR=not reached." / "NE = not estimable."
+_DEFINITION = re.compile(r"\b([A-Z][\w\-]*)\s?=\s?[^=.\n]+\.")
+_CELL_ABBREVIATION = re.compile(r"\b[A-Z]{2,3}\b")
+
+
+def cell_abbreviations(chunk_text: str, rows: list[str]) -> str:
+    """The stretch of a table's own legend defining the abbreviations its quoted rows print as cell values
+    ("NR (NE)", "8.6, NA"), verbatim from the first needed definition to the last; "" when none is used.
+
+    "NA" may be "not available" or "not applicable", and "NR" "not reached" or "not reported": the reader
+    gets the table's own meaning, cited to the legend, instead of guessing. Row labels (first cells, where
+    regimen codes stand) are not glossed.
+    """
+    used = {
+        abbr
+        for row in rows
+        for part in row.split(" / ")
+        for cell in part.split("|")[1:]
+        for abbr in _CELL_ABBREVIATION.findall(cell)
+    }
+    defined = [m for m in _DEFINITION.finditer(chunk_text) if m.group(1) in used]
+    if not defined:
+        return ""
+    return chunk_text[defined[0].start() : defined[-1].end()]

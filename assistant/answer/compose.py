@@ -23,7 +23,7 @@ import yaml
 
 from assistant.answer import constrain
 from assistant.answer.abstain import Support, asked_figure_patterns, support_score
-from assistant.answer.annotate import annotate_regimens, drop_reference_markers
+from assistant.answer.annotate import annotate_regimens, cell_abbreviations, drop_reference_markers
 from assistant.answer.classify import classify_turn, out_of_scope_reason
 from assistant.answer.followup import Conversation, resolve_follow_up
 from assistant.answer.models import Answer, AnswerSentence, Citation, TurnKind
@@ -348,6 +348,7 @@ def factual_answer(
             text = annotate_regimens(text, services.vocabulary)
         framed.add(point.unit.chunk_id)
         sentences.append(AnswerSentence(text=text, citations=(n,), role="lead" if i == 0 else "point"))
+    sentences += _cell_glossary(points, book)
     for topic, sides in _conflicts(points, scored, services):
         parts = []
         for side in sides:
@@ -373,6 +374,31 @@ def factual_answer(
 
 
 # ---- patient -----------------------------------------------------------------------------------
+def _cell_glossary(points: Sequence[ScoredUnit], book: CitationBook) -> list[AnswerSentence]:
+    """One line giving the quoted table rows' cell abbreviations ("NR=not reached.") from the tables' own
+    legends, cited to each table whose legend defines them."""
+    rows: dict[str, list[ScoredUnit]] = {}
+    for point in points:
+        if point.unit.kind == "row":
+            rows.setdefault(point.unit.chunk_id, []).append(point)
+    glossaries: dict[str, list[int]] = {}
+    for chunk_rows in rows.values():
+        chunk = chunk_rows[0].passage.chunk
+        shown = [" / ".join(filter(None, (p.unit.context, p.unit.text))) for p in chunk_rows]
+        stretch = cell_abbreviations(chunk.text, shown)
+        if stretch:
+            n = book.cite(chunk, stretch, scope=chunk_rows[0].passage.scope)
+            glossaries.setdefault(stretch, []).append(n)
+    return [
+        AnswerSentence(
+            text=phrases()["cell_abbreviations"].format(definitions=stretch),
+            citations=tuple(ns),
+            role="point",
+        )
+        for stretch, ns in glossaries.items()
+    ]
+
+
 def _cite_sources(sources: Sequence[Any], book: CitationBook, services: Services) -> tuple[int, ...]:
     """Rule source quotes -> citations of the chunks holding them, highlighting the quote (scope "rule")."""
     numbers = []

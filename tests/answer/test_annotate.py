@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.answer.annotate import annotate_regimens, drop_reference_markers
+from assistant.answer.annotate import annotate_regimens, cell_abbreviations, drop_reference_markers
 from assistant.answer.compose import answer_question
 from assistant.vocabulary import load_vocabulary
 
@@ -71,3 +71,44 @@ def test_answer_quoting_the_korean_review_shows_no_bibliography_numbers(services
     assert any(c.doc == "korean-2020" and re.search(r"\[\d+\]", c.text) for c in answer.citations)
     for sentence in answer.sentences:
         assert not {int(n) for n in re.findall(r"\[(\d+)\]", sentence.text)} - set(sentence.citations)
+
+
+LEGEND = (
+    "Table 1\nKd | 154 | NR (NE) | ..\nDKd=daratumumab plus carfilzomib. HR=hazard ratio. NA=not available. "
+    "NE=not estimable. NR=not reached. PFS=progression-free survival.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("rows", "stretch"),
+    [
+        pytest.param(["Kd | 154 | NR (NE) | .."], "NE=not estimable. NR=not reached.", id="cell-values"),
+        pytest.param(["Kd | 113 | 8.6, NA | .."], "NA=not available.", id="one-value"),
+        pytest.param(
+            ["CANDOR | NA / Kd | 154 | NR"],
+            "NA=not available. NE=not estimable. NR=not reached.",
+            id="context-row",
+        ),
+        pytest.param(["HR | 154 | 15.8 | .."], "", id="row-label-not-glossed"),
+        pytest.param(["Kd | 154 | 15.8 (12.1-19.0) | .."], "", id="no-abbreviation"),
+        pytest.param(["Kd 154 NR"], "", id="lost-grid"),
+    ],
+)
+def test_cell_abbreviations_quote_the_tables_own_legend(rows: list[str], stretch: str) -> None:
+    assert cell_abbreviations(LEGEND, rows) == stretch
+
+
+def test_table_answer_explains_its_cell_abbreviations_from_the_cited_legend(services) -> None:
+    """The IMWG subgroup table prints "NR (NE)" for DKd's median PFS: the answer quotes the table's own
+    legend for NR and NE, cited to that table, with the legend's words highlighted."""
+    answer = answer_question(
+        "From the IMWG len-refractory subgroup table, what PFS did Kd and DKd give len-refractory patients?",
+        services=services,
+    )
+    assert "NR (NE)" in answer.text
+    [glossary] = [s for s in answer.sentences if "NR=not reached" in s.text]
+    assert glossary.citations
+    for n in glossary.citations:
+        cited = answer.citations[n - 1]
+        assert cited.kind == "table"
+        assert "NR=not reached" in cited.text[cited.span[0] : cited.span[1] + 1]
