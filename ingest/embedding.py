@@ -8,6 +8,7 @@ collection never falls back to Chroma's default function (which would download a
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any
 
@@ -56,6 +57,14 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+    @functools.cached_property
+    def common_words(self) -> frozenset[str]:
+        """Whole words of the model's tokenizer vocabulary (~21,000 everyday English words: "simply",
+        "outlook", but not "zoster" or "dysgeusia", which it splits into pieces). An offline stand-in for
+        a word-frequency list, so messages can tell a phrasing word from a clinical term."""
+        vocab = getattr(self._model.tokenizer, "vocab", {})
+        return frozenset(w for w in vocab if w.isalpha() and w.islower() and len(w) > 2)
 
 
 def load_embedder(settings: Settings) -> Embedder:

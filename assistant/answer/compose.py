@@ -320,7 +320,13 @@ def factual_answer(
     support: Support = support_score(terms, scored, services.bank)
     if support.abstain or not scored:
         unknown = set(support.unknown_terms)
-        words = [w for w in re.findall(r"[A-Za-z][\w\-]+", query) if services.bank.tokens(w) & unknown]
+        # Only clinical-looking terms are named: "simply" or "thing" is not why the sources do not answer.
+        common = getattr(services.embedder, "common_words", frozenset())
+        words = [
+            w
+            for w in re.findall(r"[A-Za-z][\w\-]+", query)
+            if services.bank.tokens(w) & unknown and w.lower() not in common
+        ]
         named = ", ".join(f'"{w}"' for w in dict.fromkeys(words))
         detail = " " + p["abstain_unknown_terms"].format(terms=named) if named else ""
         notice = AnswerSentence(text=p["abstain"].format(detail=detail), role="notice")

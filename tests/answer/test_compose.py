@@ -84,6 +84,20 @@ def test_answer_unanswerable_near_miss_abstains_with_related(services) -> None:
     _assert_citations_resolve(answer, services)
 
 
+def test_abstention_names_the_clinical_terms_the_sources_never_use_not_phrasing_words(services) -> None:
+    """"zoster" is why the sources cannot answer; "simply" (also never in the sources) is not, and naming it
+    would tell the clinician to rephrase a question that has no answer in the reviews."""
+    common = services.embedder.common_words
+    assert "simply" in common and "zoster" not in common
+    answer = answer_question(
+        "What antiviral prophylaxis against herpes zoster do the reviews simply recommend?", services=services
+    )
+    assert answer.abstained
+    notice = answer.sentences[0].text
+    assert '"zoster"' in notice and "never mentioned" in notice
+    assert '"simply"' not in notice
+
+
 def test_answer_out_of_scope_message(services) -> None:
     answer = answer_question(
         "What is the best induction for newly diagnosed transplant-eligible myeloma?", services=services
