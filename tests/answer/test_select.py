@@ -128,6 +128,18 @@ def test_a_dose_question_credits_the_figure_only_to_sentences_giving_a_dose(serv
     assert (dose, rates) == (1.0, 0.0)
 
 
+def test_a_question_asking_for_the_evidence_gets_the_studys_results_not_only_its_name(services) -> None:
+    """"What evidence is there ...?" asks for what a study found: the lead quotes the trial with its
+    response rate and survival, not only "a phase 1/2 trial reported by the HOVON group"."""
+    answer = answer_question(
+        "What evidence is there that a third agent added to lenalidomide and a steroid overcomes "
+        "lenalidomide refractoriness?",
+        services=services,
+    )
+    lead = answer.sentences[0]
+    assert lead.role == "lead" and re.search(r"\d+% response rate", lead.text), answer.text
+
+
 @pytest.mark.parametrize(
     ("sentence", "section", "title"),
     [
