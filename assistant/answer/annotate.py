@@ -1,16 +1,14 @@
 """What a quoted sentence or table row needs to be read: regimen codes, cell abbreviations, no stray
 bibliography numbers.
 
-Regimen codes beside spelled-out regimens in quoted sentences.
-
-The IMWG review writes regimens out ("pomalidomide plus bortezomib plus dexamethasone") while clinicians,
-the other reviews and the branch card use codes (PVd). A quoted sentence therefore gets the code in
-square brackets after each spelled-out regimen, so both forms can be read and searched; square brackets
-are the convention for an editor's insertion into a quotation, so a reader checking the passage sees
-at once what was added. The code is no new
-claim: every regimen code comes from the vocabulary, whose entries quote the source's own abbreviation
-legend ("PVd=pomalidomide plus bortezomib plus dexamethasone"). Only the shown text changes; citation
-spans are computed on the sentence as printed.
+Regimen codes: the IMWG review writes regimens out ("pomalidomide plus bortezomib plus dexamethasone")
+while clinicians, the other reviews and the branch card use codes (PVd). A quoted sentence therefore gets
+the code in square brackets after each spelled-out regimen, so both forms can be read and searched;
+square brackets are the convention for an editor's insertion into a quotation, so a reader checking the
+passage sees at once what was added. The code is no new claim: every regimen code comes from the
+vocabulary, whose entries quote the source's own abbreviation legend ("PVd=pomalidomide plus bortezomib
+plus dexamethasone"). Only the shown text changes; citation spans are computed on the sentence as
+printed.
 """
 
 from __future__ import annotations

@@ -379,7 +379,6 @@ def factual_answer(
     }
 
 
-# ---- patient -----------------------------------------------------------------------------------
 def _cell_glossary(points: Sequence[ScoredUnit], book: CitationBook) -> list[AnswerSentence]:
     """One line giving the quoted table rows' cell abbreviations ("NR=not reached.") from the tables' own
     legends, cited to each table whose legend defines them."""
@@ -405,6 +404,7 @@ def _cell_glossary(points: Sequence[ScoredUnit], book: CitationBook) -> list[Ans
     ]
 
 
+# ---- patient -----------------------------------------------------------------------------------
 def _cite_sources(sources: Sequence[Any], book: CitationBook, services: Services) -> tuple[int, ...]:
     """Rule source quotes -> citations of the chunks holding them, highlighting the quote (scope "rule")."""
     numbers = []
