@@ -87,7 +87,6 @@ def support_score(
     unknown_agents = tuple(t for t in unknown if agent and t.isalpha() and len(t) > 5 and agent.search(t))
     if unknown_agents:
         return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
-    asked = asked_figure_patterns(terms.text, config)
     best, best_chunk = 0.0, None
     for candidate in scored[: config.candidates]:
         unit = candidate.unit
@@ -98,7 +97,7 @@ def support_score(
         ) * lexical_coverage(terms, passage_tokens, bank)
         coverage = (1 - config.dense_weight) * coverage + config.dense_weight * max(candidate.dense, 0.0)
         # The asked-for figure (a rate, a dose, a duration, a level) must be in the sentence itself.
-        if not gives_figures(unit.scoring_text, asked):
+        if not gives_figures(unit.scoring_text, terms.figures):
             coverage *= config.missing_figure_factor
         if coverage > best:
             best, best_chunk = coverage, unit.chunk_id

@@ -379,7 +379,8 @@ class QuestionTerms(BaseModel):
     asks_table: bool = False
     documents: frozenset[str] = frozenset()
     # What a sentence must contain to give the kind of figure asked for ("what dose": "4 mg"); see
-    # figure_kinds in data/abstention.yaml. Empty: any figure will do when `asks_number`.
+    # figure_kinds in data/abstention.yaml. Empty: any figure will do when `asks_number`. Selection and
+    # the abstention check both read it from here, so they always agree on what was asked.
     figures: tuple[str, ...] = ()
     weights: dict[str, float] = {}  # token -> idf ** power, for the question's own tokens
     expanded_weights: dict[str, float] = {}  # the same for tokens added by abbreviation expansion
