@@ -143,8 +143,10 @@ class _Extractor:
     # ---- sentences and agents ------------------------------------------------------------------
     @cached_property
     def sentence_spans(self) -> list[tuple[int, int]]:
+        # A line break ends a sentence too: a clinician's note puts one statement per line, and a request
+        # on the line above ("recommend KRd") must not make the history below it a proposal.
         spans, start = [], 0
-        for m in re.finditer(r"(?<=[.?!])\s+", self.text):
+        for m in re.finditer(r"(?<=[.?!])\s+|[ \t]*\n\s*", self.text):
             spans.append((start, m.start()))
             start = m.end()
         spans.append((start, len(self.text)))
