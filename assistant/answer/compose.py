@@ -340,7 +340,11 @@ def factual_answer(
             "support_score": support.score,
         }
     points = pick_points(
-        scored, services.bank, wants_figure=terms.asks_number, entities=terms.trials | terms.regimens
+        scored,
+        services.bank,
+        wants_figure=terms.asks_number,
+        entities=terms.trials | terms.regimens,
+        documents=terms.documents,
     )
     # A trial's row already shown above its arms' rows is not repeated as a point of its own.
     contexts = {p_.unit.context for p_ in points if p_.unit.context}

@@ -535,9 +535,11 @@ def pick_points(
     max_points: int | None = None,
     wants_figure: bool = False,
     entities: frozenset[str] = frozenset(),
+    documents: frozenset[str] = frozenset(),
 ) -> list[ScoredUnit]:
     """The answer's sentences: the best passage's best sentences, then other passages' best sentences
-    when their passage scores nearly as well; no near-duplicates, at most max_points + 1 in all.
+    when their passage scores nearly as well; no near-duplicates, at most max_points + 1 in all. A
+    question naming two or more trials/regimens (`entities`) or sources (`documents`) gets a point on each.
 
     Passages are ranked on their best two sentences (a passage that answers holds the answer in
     consecutive sentences); a point from a weaker passage costs citation precision, so it must earn it.
@@ -573,6 +575,8 @@ def pick_points(
             taken += 1
     if len(entities) > 1:
         chosen += _entity_points(entities, chosen, scored, bank, seen_tokens)
+    if len(documents) > 1:
+        chosen += _document_points(documents, chosen, scored, bank, seen_tokens)
     joined = join_neighbours(whole_tables(chosen, bank), scored, bank, wants_figure=wants_figure)
     return merge_adjacent(joined, bank)
 
@@ -672,6 +676,25 @@ def _entity_points(
             added.append(candidate)
             named |= bank.entities(candidate.unit.scoring_text)
             break
+    return added
+
+
+def _document_points(
+    documents: frozenset[str],
+    chosen: Sequence[ScoredUnit],
+    scored: Sequence[ScoredUnit],
+    bank: SentenceBank,
+    seen_tokens: list[frozenset[str]],
+) -> list[ScoredUnit]:
+    """"Do the Korean and Belgian reviews agree?" needs each named source heard: for each named document no
+    chosen sentence comes from, its best sentence (the question named the source, so no score floor)."""
+    quoted = {c.passage.chunk.doc_id for c in chosen}
+    added: list[ScoredUnit] = []
+    for doc in sorted(documents - quoted):
+        for candidate in scored:
+            if candidate.passage.chunk.doc_id == doc and _take_if_new(candidate, bank, seen_tokens):
+                added.append(candidate)
+                break
     return added
 
 

@@ -115,6 +115,44 @@ def test_pick_points_single_entity_adds_nothing(services) -> None:
     assert [p.unit.start for p in plain] == [p.unit.start for p in with_entity]
 
 
+@pytest.mark.parametrize(
+    ("question", "docs"),
+    [
+        pytest.param(
+            "Do the Korean and Belgian reviews agree on when to consider a second transplant?",
+            {"korean-2020", "belgian-review"},
+            id="korean-and-belgian",
+        ),
+        pytest.param(
+            "How do the IMWG and the Barila review differ on daratumumab retreatment?",
+            {"imwg-2021", "barila-2025"},
+            id="imwg-and-barila",
+        ),
+    ],
+)
+def test_a_question_naming_two_sources_quotes_each_of_them(services, question: str, docs: set[str]) -> None:
+    """Asking whether two reviews agree needs both heard: each named source contributes a cited point."""
+    answer = answer_question(question, services=services)
+    assert not answer.abstained, answer.text
+    cited = {c.doc for c in answer.citations}
+    assert docs <= cited, (cited, answer.text)
+
+
+def test_a_sentence_opening_on_by_contrast_is_quoted_with_what_it_contrasts(services) -> None:
+    """"By contrast, in patients without t(11;14) ..." quoted alone hides what it is contrasted with: the
+    quote starts at the sentence before it, under the same single citation."""
+    answer = answer_question("What is the role of venetoclax in t(11;14)?", services=services)
+    assert not answer.abstained, answer.text
+    contrast = [s for s in answer.sentences if "By contrast" in s.text]
+    assert contrast, answer.text
+    assert not contrast[0].text.startswith("By contrast"), contrast[0].text
+    [n] = contrast[0].citations
+    citation = answer.citations[n - 1]
+    start, end = citation.span
+    quoted = citation.text[start:end]
+    assert "By contrast" in quoted and not quoted.startswith("By contrast"), quoted
+
+
 def test_a_dose_question_credits_the_figure_only_to_sentences_giving_a_dose(services) -> None:
     """"What is the dose of pomalidomide?": the Belgian "Pomalidomide 4 mg/day" sentence gives a dose; the
     MM-003 sentence gives response rates and months, which answer another question."""
