@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from assistant.answer.models import TurnKind
 
 DATA = Path(__file__).parent / "data" / "question_patterns.yaml"
+NOT_CLINICAL = "not a clinical question"  # the out-of-scope reason for chit-chat
 
 
 class TurnClass(BaseModel):
@@ -41,6 +42,11 @@ class _Patterns(BaseModel):
     case_features: tuple[re.Pattern[str], ...]
     min_case_features_without_ask: int
     min_case_words_without_ask: int
+    general_population: re.Pattern[str]
+    one_patient_facts: frozenset[str]
+    one_patient_rules: frozenset[str]
+    history_rules: frozenset[str]
+    decision_ask: tuple[re.Pattern[str], ...]
     definition: tuple[re.Pattern[str], ...]
 
 
@@ -62,6 +68,11 @@ def load_patterns(path: Path = DATA) -> _Patterns:
         case_features=_compile(patient["case_features"]),
         min_case_features_without_ask=patient["min_case_features_without_ask"],
         min_case_words_without_ask=patient["min_case_words_without_ask"],
+        general_population=re.compile(patient["general_population"], re.IGNORECASE),
+        one_patient_facts=frozenset(patient["one_patient_facts"]),
+        one_patient_rules=frozenset(patient["one_patient_rules"]),
+        history_rules=frozenset(patient["history_rules"]),
+        decision_ask=_compile(patient["decision_ask"]),
         definition=_compile(data["definition"]),
     )
 
@@ -79,7 +90,7 @@ def out_of_scope_reason(text: str) -> str:
     p = load_patterns()
     text = " ".join(text.split())
     if _first(p.chit_chat, text):
-        return "not a clinical question"
+        return NOT_CLINICAL
     disease = _first(p.other_diseases, text)
     if disease:
         return f"about another condition ({disease.group(0)})"
@@ -99,6 +110,29 @@ def looks_like_case(text: str) -> bool:
     text = " ".join(text.split())
     features = sum(1 for pattern in p.case_features if pattern.search(text))
     return features >= p.min_case_features_without_ask and len(text.split()) >= p.min_case_words_without_ask
+
+
+def describes_patient(text: str) -> bool:
+    """Does `text` describe one patient, so that it is that patient's case as well as a question?
+
+    Yes when the turn classifier reads a patient turn, and for a terse case it misses: two facts only one
+    patient's description carries (an age, a CrCl, months since transplant), or a treatment history read
+    by the fact extractor plus a terse ask for a decision ("pt w/ 2 prior lines now progressing. next?").
+    Never for a question about a population, or an out-of-scope one.
+    """
+    from assistant.rules import extract_facts
+
+    p = load_patterns()
+    text = " ".join(text.split())
+    if not text or p.general_population.search(text) or out_of_scope_reason(text):
+        return False
+    if looks_like_case(text) or classify_turn(text).kind == "patient":
+        return True
+    facts = extract_facts(text).facts
+    fields, rules = {f.field for f in facts}, {f.rule for f in facts}
+    if len((fields & p.one_patient_facts) | (rules & p.one_patient_rules)) >= 2:
+        return True
+    return bool(rules & p.history_rules) and _first(p.decision_ask, text) is not None
 
 
 def classify_turn(question: str, *, has_patient: bool = False, has_history: bool = False) -> TurnClass:

@@ -24,7 +24,13 @@ import yaml
 from assistant.answer import constrain
 from assistant.answer.abstain import Support, asked_figure_patterns, support_score
 from assistant.answer.annotate import annotate_regimens, cell_abbreviations, drop_reference_markers
-from assistant.answer.classify import classify_turn, out_of_scope_reason
+from assistant.answer.classify import (
+    NOT_CLINICAL,
+    TurnClass,
+    classify_turn,
+    describes_patient,
+    out_of_scope_reason,
+)
 from assistant.answer.followup import Conversation, resolve_follow_up
 from assistant.answer.models import Answer, AnswerSentence, Citation, TurnKind
 from assistant.answer.select import (
@@ -159,13 +165,20 @@ def _finish(answer: dict[str, Any], started: float) -> Answer:
 
 
 def _notice(
-    question: str, kind: TurnKind, status: str, message: str, started: float, resolved: str | None = None
+    question: str,
+    kind: TurnKind,
+    status: str,
+    message: str,
+    started: float,
+    resolved: str | None = None,
+    branch: str | None = None,
 ) -> Answer:
     return _finish(
         {
             "question": question,
             "resolved_question": resolved if resolved is not None else question,
             "turn_kind": kind,
+            "branch": branch,
             "status": status,
             "sentences": (AnswerSentence(text=message, role="notice"),),
         },
@@ -209,12 +222,26 @@ def answer_question(
         if reason:
             turn = turn.model_copy(update={"kind": "out_of_scope", "reason": reason})
     if turn.kind == "out_of_scope":
+        # A clinical question or case outside RRMM ("63M, newly diagnosed, ...") is the rule layer's
+        # out-of-scope branch; chit-chat is no branch at all.
+        clinical = turn.reason != NOT_CLINICAL
         return _notice(
-            question, "out_of_scope", "out_of_scope", p["out_of_scope"].format(reason=turn.reason), started
+            question,
+            "out_of_scope",
+            "out_of_scope",
+            p["out_of_scope"].format(reason=turn.reason),
+            started,
+            branch="out_of_scope" if clinical else None,
         )
     if turn.kind == "empty":
         return _notice(question, "empty", "invalid_input", p["invalid_empty"], started)
 
+    in_scope_kinds = ("patient", "factual", "definition")
+    if known_patient is None and turn.kind in in_scope_kinds and describes_patient(asked):
+        # The case is in the question itself ("72yo, VRd -> auto, progressing on len maintenance, what now?"):
+        # it is the patient text, as the chat page treats a case typed into the message box.
+        known_patient = asked
+        turn = TurnClass(kind="patient", reason="describes a patient and asks what to do")
     resolved, kind, answer_as = asked, turn.kind, turn.kind
     if turn.kind == "follow_up" and previous is not None:
         resolved = resolve_follow_up(asked, previous, services.vocabulary)

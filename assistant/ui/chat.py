@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PLACEHOLDER = "Describe the patient (lines of therapy, what the disease is refractory to) or ask a question"
 _PREVIEW_CHARS = 400
-_GENERAL_POPULATION = re.compile(r"\b(?:patients|people|in general|generally|typically)\b", re.IGNORECASE)
-# Facts (and extraction rules) that describe one patient rather than a population or a trial.
-_ONE_PATIENT_FACTS = {"age", "months_since_asct", "crcl_ml_min", "neuropathy_grade", "relapse_type", "ecog"}
-_ONE_PATIENT_RULES = {"progressed_on_therapy"}
 _QUESTION = re.compile(r"\?|^\s*(?:what|which|how|would|should|could|can|is|are|does|do)\b", re.IGNORECASE)
 _STATUS_STYLE = {
     # status -> (streamlit alert, icon, heading)
@@ -82,10 +78,10 @@ def is_patient_message(message: str, state: ChatState) -> bool:
     ("and for DKd?", "would DKd suit her?"): the fact extractor reads every regimen in patient text as
     treatment received, so such a question must never reach the patient's facts.
     """
-    from assistant.answer.classify import classify_turn, looks_like_case
+    from assistant.answer.classify import classify_turn, describes_patient, load_patterns, looks_like_case
     from assistant.rules import extract_facts
 
-    if _GENERAL_POPULATION.search(message):
+    if load_patterns().general_population.search(message):
         return False
     if looks_like_case(message):
         return True
@@ -97,9 +93,8 @@ def is_patient_message(message: str, state: ChatState) -> bool:
     if kind == "patient" and fields and not _QUESTION.search(message):
         return True
     # A terse case ("62F IgA. VRd x4 -> auto SCT -> R maint. PD on R. Next line?") may not read as a case
-    # to the turn classifier; facts that only one patient's description carries give it away.
-    signals = (fields & _ONE_PATIENT_FACTS) | ({f.rule for f in facts} & _ONE_PATIENT_RULES)
-    return kind != "out_of_scope" and len(signals) >= 2
+    # to the turn classifier; what the fact extractor finds in it gives it away (shared with `ask`).
+    return kind != "out_of_scope" and describes_patient(message)
 
 
 def refresh_decision(state: ChatState, services: Services) -> None:

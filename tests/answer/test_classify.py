@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.classify import classify_turn
+from assistant.answer.classify import classify_turn, describes_patient
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,23 @@ def test_classify_out_of_scope_gives_reason() -> None:
     result = classify_turn("Best induction for NDMM, transplant eligible?")
     assert result.kind == "out_of_scope"
     assert "NDMM" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "case"),
+    [
+        pytest.param("54F, 2 prior lines, now progressing on Kd. Next?", True, id="terse-case-next"),
+        pytest.param("Rising M protein after VRd and auto. What now?", True, id="history-what-now"),
+        pytest.param("pt w/ 3 prior lines, refractory to len and dara. options?", True, id="pt-options"),
+        pytest.param("71M, CrCl 35, relapsed 20 months after ASCT", True, id="two-one-patient-facts"),
+        pytest.param("What is the PFS of KPd in len-refractory patients?", False, id="population"),
+        pytest.param("ENDEAVOR topline: Kd vs Vd PFS and OS?", False, id="trial-lookup"),
+        pytest.param("DRd or KRd?", False, id="regimens-only"),
+        pytest.param("What did ASPIRE show? Next?", False, id="no-history"),
+        pytest.param("65M newly diagnosed, CrCl 80. Best induction?", False, id="out-of-scope-case"),
+    ],
+)
+def test_describes_patient(text: str, case: bool) -> None:
+    """A terse case in the question is the patient's case (the rule layer then decides a branch); a question
+    about a population, a trial or regimens alone never is, since its regimens would be read as received."""
+    assert describes_patient(text) is case

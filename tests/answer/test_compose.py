@@ -105,6 +105,20 @@ def test_answer_out_of_scope_message(services) -> None:
     assert answer.status == "out_of_scope" and answer.turn_kind == "out_of_scope"
     assert "relapsed or refractory multiple myeloma only" in answer.text
     assert answer.citations == ()
+    assert answer.branch == "out_of_scope"  # the rule layer's branch for what lies outside RRMM
+    assert answer_question("hello", services=services).branch is None  # chit-chat is no branch at all
+
+
+def test_a_case_asked_as_the_question_gets_the_branch_card(services) -> None:
+    """`ask "71M, VRd -> auto -> len maintenance, progressing. Next?"` without --patient: the case is the
+    patient text, so the rule layer decides the branch and its card leads, as on the chat page."""
+    answer = answer_question(
+        "71M, VRd then auto then len maintenance 10 mg, now progressing on it after 2 years. Next?",
+        services=services,
+    )
+    assert answer.turn_kind == "patient"
+    assert answer.branch == "first_relapse_len_refractory", answer.text[:400]
+    assert answer.sentences[0].citations, answer.sentences[0]
 
 
 @pytest.mark.parametrize(

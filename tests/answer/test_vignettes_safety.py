@@ -1,5 +1,6 @@
-"""Every dev vignette, answered through ``ask --patient``: no expected-avoid regimen is ever presented as an
-option, and any evidence sentence naming one carries the "not for this patient" label."""
+"""Every dev vignette, answered through ``ask --patient`` and as the question itself: the expected branch, no
+expected-avoid regimen ever presented as an option, and any evidence sentence naming one carries the "not
+for this patient" label."""
 
 from __future__ import annotations
 
@@ -19,13 +20,20 @@ VIGNETTES = [
 ]
 
 
+ASKED_WITH_PATIENT = ["What are the options for this patient?", "--patient"]  # the case as --patient text
+ASKED_AS_QUESTION: list[str] = []  # the case itself as the question: `ask "<vignette text>"`
+
+
+@pytest.mark.parametrize("asked", [pytest.param(ASKED_WITH_PATIENT, id="patient"),
+                                   pytest.param(ASKED_AS_QUESTION, id="question")])
 @pytest.mark.parametrize("vignette", [pytest.param(v, id=v["id"]) for v in VIGNETTES])
-def test_vignette_answer_never_offers_expected_avoid(services, monkeypatch, capsys, vignette) -> None:
+def test_vignette_answer_never_offers_expected_avoid(services, monkeypatch, capsys, vignette, asked) -> None:
+    """Either way the case is given, the rule layer decides the expected branch and no expected-avoid
+    regimen is offered."""
     monkeypatch.setattr("assistant.cli.ask._load_services", lambda: services)
-    assert (
-        main(["ask", "What are the options for this patient?", "--patient", vignette["text"], "--json"]) == 0
-    )
+    assert main(["ask", *asked, vignette["text"], "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
+    assert out["branch"] == vignette["expected"]["branch"], out["answer"][:300]
     vocabulary = services.vocabulary
     avoid = {vocabulary.normalize_regimen(code) or code for code in vignette["expected"]["avoid"]}
     for sentence in out["sentences"]:
