@@ -236,8 +236,8 @@ def answer_question(
     if turn.kind == "empty":
         return _notice(question, "empty", "invalid_input", p["invalid_empty"], started)
 
-    in_scope_kinds = ("patient", "factual", "definition")
-    if known_patient is None and turn.kind in in_scope_kinds and describes_patient(asked):
+    # Out-of-scope and empty turns have returned above; a follow-up leans on the previous turn.
+    if known_patient is None and turn.kind != "follow_up" and describes_patient(asked):
         # The case is in the question itself ("72yo, VRd -> auto, progressing on len maintenance, what now?"):
         # it is the patient text, as the chat page treats a case typed into the message box.
         known_patient = asked
