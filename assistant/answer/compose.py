@@ -31,6 +31,7 @@ from assistant.answer.classify import (
     describes_patient,
     out_of_scope_reason,
 )
+from assistant.answer.conflicts import find_conflicts
 from assistant.answer.followup import Conversation, resolve_follow_up
 from assistant.answer.models import Answer, AnswerSentence, Citation, TurnKind
 from assistant.answer.select import (
@@ -52,7 +53,6 @@ from assistant.settings import MAX_INPUT_CHARS
 from ingest.models import Chunk
 
 PHRASES_FILE = Path(__file__).parent / "data" / "phrases.yaml"
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.·]\d+)?%?")
 
 
 @lru_cache(maxsize=1)
@@ -284,54 +284,6 @@ def _related(passages: Sequence[Passage], book: CitationBook, limit: int = 3) ->
     return out
 
 
-def _topic_numbers(text: str) -> frozenset[str]:
-    return frozenset(n.rstrip("%").replace("·", ".") for n in _NUMBER.findall(text)) - {"1", "2", "3", "95"}
-
-
-def _conflicts(
-    points: Sequence[ScoredUnit], scored: Sequence[ScoredUnit], services: Services
-) -> list[tuple[str, list[ScoredUnit]]]:
-    """Same trial and endpoint, different documents, no figure in common: both sides are shown."""
-    vocabulary = services.vocabulary
-    endpoint_words = (
-        "progression-free survival",
-        "overall survival",
-        "response rate",
-        "hazard ratio",
-        "PFS",
-        "OS",
-        "ORR",
-        "HR",
-    )
-    found = []
-    pool = [s for s in scored[:12] if s.score >= scored[0].score * 0.6] if scored else []
-    for point in points:
-        if point.unit.kind == "table":  # a whole table names many trials: not one finding to weigh
-            continue
-        trials = {m.id for m in vocabulary.find_trials(point.unit.text)}
-        endpoints = {e for e in endpoint_words if re.search(rf"\b{re.escape(e)}\b", point.unit.text)}
-        numbers = _topic_numbers(point.unit.text)
-        if not trials or not endpoints or not numbers:
-            continue
-        for other in pool:
-            if other.passage.chunk.doc_id == point.passage.chunk.doc_id:
-                continue
-            if not trials & {m.id for m in vocabulary.find_trials(other.unit.text)}:
-                continue
-            if not endpoints & {
-                e for e in endpoint_words if re.search(rf"\b{re.escape(e)}\b", other.unit.text)
-            }:
-                continue
-            other_numbers = _topic_numbers(other.unit.text)
-            if other_numbers and not numbers & other_numbers:
-                topic = f"{sorted(trials)[0]} ({', '.join(sorted(endpoints)[:2])})"
-                found.append((topic, [point, other]))
-                break
-        if found:
-            break
-    return found
-
-
 def factual_answer(
     query: str,
     services: Services,
@@ -386,9 +338,9 @@ def factual_answer(
         framed.add(point.unit.chunk_id)
         sentences.append(AnswerSentence(text=text, citations=(n,), role="lead" if i == 0 else "point"))
     sentences += _cell_glossary(points, book)
-    for topic, sides in _conflicts(points, scored, services):
+    for conflict in find_conflicts(points, scored, services.bank, services.vocabulary, terms.trials):
         parts = []
-        for side in sides:
+        for side in conflict.sides:
             n = book.cite(side.passage.chunk, side.unit.text, scope=side.passage.scope)
             meta = book.citations[n - 1]
             if side not in points:
@@ -397,7 +349,7 @@ def factual_answer(
         numbers = tuple(int(m) for m in re.findall(r"\[(\d+)\]", " ".join(parts)))
         sentences.append(
             AnswerSentence(
-                text=p["conflict"].format(topic=topic, sides="; ".join(parts)),
+                text=p["conflict"].format(topic=conflict.topic, sides="; ".join(parts)),
                 citations=numbers,
                 role="conflict",
             )

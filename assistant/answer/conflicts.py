@@ -1,0 +1,159 @@
+"""Figures that differ between sources for the same trial, endpoint and population.
+
+"When two sources disagree, both are shown with their years." Reviews quote a trial's whole-population
+result, its subgroups (lenalidomide-refractory, one previous line) and later data cuts, so different
+numbers for one trial are usually answers to different questions: CASTOR's len-refractory subgroup does
+not contradict CASTOR's whole population, and a sentence about two trials cannot be matched figure by
+figure. A pair is flagged only when both sides name the same single trial (the one the question asks
+about, when it names one), describe the same population and give different figures for the same
+endpoint: typically a later data cut, which the reader should see with its year. Patterns live in
+data/conflicts.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from assistant.answer.select import ScoredUnit, SentenceBank
+from assistant.vocabulary import Vocabulary
+
+DATA = Path(__file__).parent / "data" / "conflicts.yaml"
+_FIGURE = re.compile(r"(?<![\w.])(by )?(\d+(?:[.·]\d+)?)")
+
+
+class ConflictConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    endpoints: dict[str, tuple[str, ...]]  # endpoint -> the ways the sources write it
+    figure_window: int
+    population: dict[str, str]  # subpopulation -> pattern
+    ignored_figures: frozenset[str]
+    pool_size: int
+    pool_floor: float
+
+
+class Conflict(BaseModel):
+    """Two sources' different figures for one trial's endpoint(s), in the same population."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    trial: str
+    endpoints: tuple[str, ...]
+    sides: tuple[ScoredUnit, ScoredUnit]
+
+    @property
+    def topic(self) -> str:
+        return f"{self.trial} ({', '.join(self.endpoints)})"
+
+
+@lru_cache(maxsize=1)
+def load_config(path: Path = DATA) -> ConflictConfig:
+    with path.open(encoding="utf-8") as fh:
+        return ConflictConfig(**yaml.safe_load(fh))
+
+
+class Finding(BaseModel):
+    """What a quoted sentence reports: its trials, population and each endpoint's figures."""
+
+    model_config = ConfigDict(frozen=True)
+
+    trials: frozenset[str]
+    population: frozenset[str]
+    figures: dict[str, frozenset[str]]  # endpoint -> the figures given for it
+
+
+def endpoint_figures(text: str, config: ConflictConfig) -> dict[str, frozenset[str]]:
+    """Each endpoint's figures: the first figure within `figure_window` characters after each mention."""
+    found: dict[str, set[str]] = {}
+    for endpoint, names in config.endpoints.items():
+        pattern = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        for mention in re.finditer(rf"\b(?:{pattern})\b", text, re.IGNORECASE):
+            window = text[mention.end() : mention.end() + config.figure_window]
+            figures = [(by, f) for by, f in _FIGURE.findall(window) if f not in config.ignored_figures]
+            if figures and not figures[0][0]:  # "improved PFS by 4 months" is a difference, not a result
+                found.setdefault(endpoint, set()).add(figures[0][1].replace("·", "."))
+    return {endpoint: frozenset(values) for endpoint, values in found.items()}
+
+
+def read_findings(
+    point: ScoredUnit, bank: SentenceBank, vocabulary: Vocabulary, config: ConflictConfig
+) -> list[Finding]:
+    """One finding per sentence of the quote (a quote joined from several sentences can span two trials).
+    Trial and population are read on the sentence and the one before it: reviews name a trial and who
+    was studied, then give the results."""
+    unit = point.unit
+    chunk = bank.chunks.get(unit.chunk_id)
+    if chunk is None:
+        return []
+    units = [u for u in bank.units(chunk) if u.kind == "sentence"]
+    findings = []
+    for i, sentence in enumerate(units):
+        if sentence.start < unit.start or sentence.end > unit.end:
+            continue
+        described = " ".join(u.text for u in units[max(i - 1, 0) : i + 1])
+        findings.append(
+            Finding(
+                trials=frozenset(m.id for m in vocabulary.find_trials(described)),
+                population=frozenset(
+                    name
+                    for name, pattern in config.population.items()
+                    if re.search(pattern, described, re.IGNORECASE)
+                ),
+                figures=endpoint_figures(sentence.text, config),
+            )
+        )
+    return findings
+
+
+def _differ(mine: Finding, theirs: Finding) -> list[str]:
+    """Endpoints both report with no figure in common, for the same single trial and population."""
+    if len(mine.trials) != 1 or theirs.trials != mine.trials or theirs.population != mine.population:
+        return []
+    shared = mine.figures.keys() & theirs.figures.keys()
+    return sorted(
+        e for e in shared if not any(_same(a, b) for a in mine.figures[e] for b in theirs.figures[e])
+    )
+
+
+def _same(a: str, b: str) -> bool:
+    """One figure printed at two precisions ("HR 0.3123", "HR 0.31") is the same figure."""
+    places = min(len(x.partition(".")[2]) for x in (a, b))
+    return round(float(a), places) == round(float(b), places)
+
+
+def find_conflicts(
+    points: Sequence[ScoredUnit],
+    scored: Sequence[ScoredUnit],
+    bank: SentenceBank,
+    vocabulary: Vocabulary,
+    asked_trials: frozenset[str] = frozenset(),
+) -> list[Conflict]:
+    """The first chosen point whose figures another source's well-scored sentence contradicts (at most one
+    conflict, so the answer stays short)."""
+    if not scored:
+        return []
+    config = load_config()
+    pool = [s for s in scored[: config.pool_size] if s.score >= scored[0].score * config.pool_floor]
+    for point in points:
+        if point.unit.kind != "sentence":  # a table names many trials: not one finding to weigh
+            continue
+        mine = [
+            f
+            for f in read_findings(point, bank, vocabulary, config)
+            if f.figures and (not asked_trials or f.trials <= asked_trials)
+        ]
+        for other in pool if mine else ():
+            if other.unit.kind != "sentence" or other.passage.chunk.doc_id == point.passage.chunk.doc_id:
+                continue
+            for theirs in read_findings(other, bank, vocabulary, config):
+                for finding in mine:
+                    if differ := _differ(finding, theirs):
+                        (trial,) = finding.trials
+                        return [Conflict(trial=trial, endpoints=tuple(differ[:2]), sides=(point, other))]
+    return []
