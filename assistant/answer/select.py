@@ -577,7 +577,9 @@ def pick_points(
         chosen += _entity_points(entities, chosen, scored, bank, seen_tokens)
     if len(documents) > 1:
         chosen += _document_points(documents, chosen, scored, bank, seen_tokens)
-    joined = join_neighbours(whole_tables(chosen, bank), scored, bank, wants_figure=wants_figure)
+    joined = join_neighbours(
+        whole_tables(chosen, bank), scored, bank, wants_figure=wants_figure, asked=entities
+    )
     return merge_adjacent(joined, bank)
 
 
@@ -703,6 +705,7 @@ def join_neighbours(
     scored: Sequence[ScoredUnit],
     bank: SentenceBank,
     wants_figure: bool = False,
+    asked: frozenset[str] = frozenset(),
 ) -> list[ScoredUnit]:
     """Each chosen sentence joined with the sentence after it in its passage when that one scores nearly as
     well: a finding is often stated over two sentences ("X was compared with Y." "Median PFS was ..."), and
@@ -711,10 +714,19 @@ def join_neighbours(
     When the question asks for a figure, the quote also runs on to the next sentence that gives one (within
     `figure_lookahead` sentences): reviews describe a trial, then report its results ("At 30 months of
     follow-up, the ORR is 63%, ..."), so the figures asked for are often a sentence or two further on.
+    Neither runs on into a sentence turning from the point's trial to one the question does not name
+    (`asked`): that is another finding, not the second half of this one.
     """
     config = bank.config
     figure = re.compile(config.gives_figure, re.IGNORECASE)
     anaphoric = re.compile(config.anaphoric_opening, re.IGNORECASE)
+
+    def _new_trial(following: str, text: str) -> bool:
+        """Does `following` turn from the trial `text` reports to one neither it nor the question names? A
+        sentence naming no trial ("these four phase 3 trials") may be followed by the ones it means."""
+        mine = {m.id for m in bank.vocabulary.find_trials(text)}
+        return bool(mine and {m.id for m in bank.vocabulary.find_trials(following)} - mine - asked)
+
     by_position = {(s.unit.chunk_id, s.unit.start): s for s in scored}
     taken = {(s.unit.chunk_id, s.unit.start) for s in chosen}
     joined = []
@@ -736,7 +748,8 @@ def join_neighbours(
         ):
             start = previous[0].start
         nxt = following[0] if following else None
-        if nxt is not None and (unit.chunk_id, nxt.start) not in taken:
+        turns_away = nxt is not None and _new_trial(nxt.text, unit.text)
+        if nxt is not None and (unit.chunk_id, nxt.start) not in taken and not turns_away:
             neighbour = by_position.get((unit.chunk_id, nxt.start))
             score = neighbour.score if neighbour else 0.0
             close = nxt.end - unit.start <= config.neighbour_chars
@@ -745,6 +758,8 @@ def join_neighbours(
         if wants_figure:
             for later in [u for u in following if u.start >= end][: config.figure_lookahead]:
                 if (unit.chunk_id, later.start) in taken or later.end - unit.start > config.neighbour_chars:
+                    break
+                if _new_trial(later.text, unit.text):
                     break
                 if figure.search(later.text):
                     end = max(end, later.end)

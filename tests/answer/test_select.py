@@ -53,6 +53,28 @@ def test_join_neighbours_runs_on_to_a_figure_only_when_asked(
     assert chunk_text[joined.unit.start : joined.unit.end] == joined.unit.text
 
 
+@pytest.mark.parametrize(
+    ("asked", "runs_on"),
+    [
+        pytest.param(frozenset(), False, id="other-trial-not-asked"),
+        pytest.param(frozenset({"PANORAMA-2"}), True, id="asked"),
+    ],
+)
+def test_join_neighbours_does_not_run_on_into_another_trials_results(
+    services, described_trial: ScoredUnit, asked: frozenset[str], runs_on: bool
+) -> None:
+    """The IMWG review recalls PANORAMA-1's approval, then gives the phase 2 PANORAMA 2 trial's figures: a
+    PANORAMA-1 quote stops before them unless the question asks about that trial too."""
+    bank = services.bank
+    chunk = next(c for c in bank.chunks.values() if "Nevertheless, the phase 2 PANORAMA 2 trial" in c.text)
+    unit = next(u for u in bank.units(chunk) if u.text.startswith("As discussed previously, the oral pan"))
+    passage = Passage(chunk=chunk, score=1.0, rank=1)
+    point = described_trial.model_copy(update={"unit": unit, "passage": passage})
+    [joined] = join_neighbours([point], [point], bank, wants_figure=True, asked=asked)
+    assert joined.unit.text.startswith("As discussed previously")
+    assert ("PANORAMA 2 trial" in joined.unit.text) is runs_on
+
+
 def test_join_neighbours_quotes_the_sentence_an_anaphoric_opening_refers_to(
     services, described_trial: ScoredUnit
 ) -> None:
