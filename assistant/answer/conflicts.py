@@ -139,7 +139,11 @@ def find_conflicts(
     if not scored:
         return []
     config = load_config()
-    pool = [s for s in scored[: config.pool_size] if s.score >= scored[0].score * config.pool_floor]
+    pool = [
+        (other, read_findings(other, bank, vocabulary, config))  # read once, not once per point
+        for other in scored[: config.pool_size]
+        if other.score >= scored[0].score * config.pool_floor and other.unit.kind == "sentence"
+    ]
     for point in points:
         if point.unit.kind != "sentence":  # a table names many trials: not one finding to weigh
             continue
@@ -148,10 +152,10 @@ def find_conflicts(
             for f in read_findings(point, bank, vocabulary, config)
             if f.figures and (not asked_trials or f.trials <= asked_trials)
         ]
-        for other in pool if mine else ():
-            if other.unit.kind != "sentence" or other.passage.chunk.doc_id == point.passage.chunk.doc_id:
+        for other, findings in pool if mine else ():
+            if other.passage.chunk.doc_id == point.passage.chunk.doc_id:
                 continue
-            for theirs in read_findings(other, bank, vocabulary, config):
+            for theirs in findings:
                 for finding in mine:
                     if differ := _differ(finding, theirs):
                         (trial,) = finding.trials

@@ -654,6 +654,32 @@ def _take_if_new(candidate: ScoredUnit, bank: SentenceBank, seen_tokens: list[fr
     return True
 
 
+def _point_per_missing(
+    wanted: frozenset[str],
+    covers: Callable[[ScoredUnit], frozenset[str]],
+    chosen: Sequence[ScoredUnit],
+    scored: Sequence[ScoredUnit],
+    bank: SentenceBank,
+    seen_tokens: list[frozenset[str]],
+    floor: float = float("-inf"),
+) -> list[ScoredUnit]:
+    """For each wanted key (a trial, a source) no chosen point covers, the best new candidate covering it,
+    if it scores at least `floor`."""
+    covered = frozenset().union(*(covers(c) for c in chosen))
+    added: list[ScoredUnit] = []
+    for key in sorted(wanted - covered):
+        for candidate in scored:
+            if candidate.score < floor:
+                break
+            if key not in covers(candidate) or candidate in chosen:
+                continue
+            if not _take_if_new(candidate, bank, seen_tokens):
+                continue
+            added.append(candidate)
+            break
+    return added
+
+
 def _entity_points(
     entities: frozenset[str],
     chosen: Sequence[ScoredUnit],
@@ -663,22 +689,10 @@ def _entity_points(
 ) -> list[ScoredUnit]:
     """A comparison ("Kd vs DVd", "CANDOR and IKEMA") needs a point on each side: for each trial or regimen
     the question names and no chosen sentence names, the best sentence that names it, if it scores well."""
-    config = bank.config
-    named = set().union(*(bank.entities(c.unit.scoring_text) for c in chosen)) if chosen else set()
-    floor = config.entity_point_floor * scored[0].score
-    added: list[ScoredUnit] = []
-    for entity in sorted(entities - named):
-        for candidate in scored:
-            if candidate.score < floor:
-                break
-            if entity not in bank.entities(candidate.unit.scoring_text) or candidate in chosen:
-                continue
-            if not _take_if_new(candidate, bank, seen_tokens):
-                continue
-            added.append(candidate)
-            named |= bank.entities(candidate.unit.scoring_text)
-            break
-    return added
+    floor = bank.config.entity_point_floor * scored[0].score
+    return _point_per_missing(
+        entities, lambda c: bank.entities(c.unit.scoring_text), chosen, scored, bank, seen_tokens, floor
+    )
 
 
 def _document_points(
@@ -690,14 +704,9 @@ def _document_points(
 ) -> list[ScoredUnit]:
     """"Do the Korean and Belgian reviews agree?" needs each named source heard: for each named document no
     chosen sentence comes from, its best sentence (the question named the source, so no score floor)."""
-    quoted = {c.passage.chunk.doc_id for c in chosen}
-    added: list[ScoredUnit] = []
-    for doc in sorted(documents - quoted):
-        for candidate in scored:
-            if candidate.passage.chunk.doc_id == doc and _take_if_new(candidate, bank, seen_tokens):
-                added.append(candidate)
-                break
-    return added
+    return _point_per_missing(
+        documents, lambda c: frozenset({c.passage.chunk.doc_id}), chosen, scored, bank, seen_tokens
+    )
 
 
 def join_neighbours(
