@@ -242,3 +242,18 @@ def test_sentence_bank_warm_reports_batches_stops_when_asked_and_loads_the_cache
     calls.clear()
     assert bank.warm(cache_path=cache, on_batch=lambda done, total: calls.append((done, total)) or True)
     assert bank.warmed and calls == []  # loaded, not embedded
+
+
+def test_inflected_and_conversational_words_carry_no_content(services) -> None:
+    """'wants', 'go', 'someone' are no clinical detail: counted as content, a word the sources never use
+    weighs as much as a drug name and pushes a plain-English question towards abstention."""
+    tokens = services.bank.tokens("Someone wants to go back to the thing the IMWG needs: lenalidomide")
+    assert tokens == services.bank.tokens("back IMWG lenalidomide")
+    assert {"imwg", "back"} <= tokens
+
+
+def test_plain_english_retreatment_question_is_answered(services) -> None:
+    question = "When is it reasonable to go back to a drug the patient already had before?"
+    answer = answer_question(question, services=services)
+    assert not answer.abstained
+    assert any(c.doc == "korean-2020" for c in answer.citations)
