@@ -33,6 +33,8 @@ STATUS_FIELDS = (*TRACKED_DRUGS, "pi", "anti_cd38")
 # Regimens given to transplant-ineligible patients in the sources' trials (ALCYONE enrolled patients
 # "not eligible for ASCT"; the Belgian review names VMP for elderly patients).
 INELIGIBLE_FRONTLINE = {"VMP", "D-VMP", "MPT", "MP", "MTP"}
+# "not", "never", "non-", and a contraction ("isn't len-refractory", "wasn’t refractory").
+NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*$", re.IGNORECASE)
 
 
@@ -190,6 +192,23 @@ class _Extractor:
                 cursor = max(cursor, mention_end)
         return self.is_filler(self.text[cursor:start])
 
+    def line_given_at(self, relapse: re.Match[str], agents: list[_Agent]) -> bool:
+        """Does "at first relapse" say when a received line was given ("Kd at 1st relapse", "at first
+        relapse with KRd")? Otherwise ("68M at first relapse", "options at first relapse after frontline
+        D-Rd") it is where the patient stands now, and no line started there."""
+        if self.is_proposal(relapse.start()):
+            return False
+        given_then = re.compile(self.lex["prior_lines"]["given_at_relapse"], re.IGNORECASE)
+        for agent in agents:
+            if not (agent.history and agent.regimen):
+                continue
+            if agent.mention.end <= relapse.start():
+                if not self.text[agent.mention.end : relapse.start()].strip():
+                    return True
+            elif given_then.fullmatch(self.text[relapse.end() : agent.mention.start]):
+                return True
+        return False
+
     def sentence_at(self, start: int) -> str:
         return next((self.text[s:e] for s, e in self.sentences() if s <= start < e), "")
 
@@ -247,7 +266,7 @@ class _Extractor:
     def drug_statuses(self, agents: list[_Agent]) -> None:
         words = self.lex["status_words"]
         status_re = re.compile(
-            rf"(?P<neg>\b(?:not|never|non)[-\s]+)?(?P<word>{words['naive']}|{words['refractory']}|{words['exposed']})",
+            rf"(?P<neg>{NEGATION}[-\s]+)?(?P<word>{words['naive']}|{words['refractory']}|{words['exposed']})",
             re.IGNORECASE,
         )
         value_of = {"naive": "naive", "refractory": "refractory", "exposed": "exposed_not_refractory"}
@@ -283,7 +302,7 @@ class _Extractor:
                     chained.append(agent)
                     cursor = agent.mention.end
             # "not len-refractory", "non dara-refractory": the negation stands before the agents.
-            negation = re.search(r"\b(?:not|never|non)[-\s]+$", self.text[max(0, cursor - 12) : cursor], re.I)
+            negation = re.search(rf"{NEGATION}[-\s]+$", self.text[max(0, cursor - 12) : cursor], re.I)
             if chained and not m.group("neg") and negation:
                 value = "exposed_not_refractory"
             for agent in chained:
@@ -401,7 +420,7 @@ class _Extractor:
                 candidates.append((n - 1, m, "current_line_number"))
         for m in self.finditer(lex["numbered_line"], flags=0):
             candidates.append((int(m.group(1)), m, "numbered_line"))
-        at_nth = [m.start() for m in self.finditer(lex["at_nth_relapse"]) if not self.is_proposal(m.start())]
+        at_nth = [m.start() for m in self.finditer(lex["at_nth_relapse"]) if self.line_given_at(m, agents)]
         for m in self.finditer(lex["nth_relapse"]):
             n = num(m.group(1) or m.group(2))
             if n:
@@ -575,8 +594,11 @@ class _Extractor:
 
     def first_new_line_at(self, history: list[_Agent]) -> int:
         lex = self.lex["prior_lines"]
-        for m in self.finditer(r"\bL([2-9])\b|" + lex["at_nth_relapse"] + r"|\b1st relapse\b"):
+        for m in self.finditer(r"\bL([2-9])\b"):
             return m.start()
+        for m in self.finditer(lex["at_nth_relapse"] + r"|\b1st relapse\b"):
+            if self.line_given_at(m, history):
+                return m.start()
         last_end = history[0].mention.end
         for agent in history[1:]:
             if re.search(lex["new_line_after"], self.text[last_end : agent.mention.start], re.IGNORECASE):

@@ -55,6 +55,26 @@ from assistant.rules import extract_facts
             id="numbered-lines",
         ),
         pytest.param(
+            "Best option at first relapse if the patient isn't len-refractory?",
+            {"lenalidomide": "exposed_not_refractory", "prior_lines": 1},
+            id="contracted-negation",
+        ),
+        pytest.param(
+            "68M at first relapse on len maintenance",
+            {"lenalidomide": "refractory", "prior_lines": 1},
+            id="at-first-relapse-is-where-the-patient-stands",
+        ),
+        pytest.param(
+            "VRd x4, ASCT, len maint; at first relapse received DKd; now progressing",
+            {"prior_lines": 2, "frontline_anti_cd38": "none"},
+            id="line-given-at-first-relapse",
+        ),
+        pytest.param(
+            "What do guidelines offer at first relapse after frontline D-Rd?",
+            {"prior_lines": 1, "frontline_anti_cd38": "D-Rd"},
+            id="frontline-regimen-named-after-at-first-relapse",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
