@@ -54,8 +54,10 @@ class Conflict(BaseModel):
 
 @lru_cache(maxsize=1)
 def load_config(path: Path = DATA) -> ConflictConfig:
-    with path.open(encoding="utf-8") as fh:
-        return ConflictConfig(**yaml.safe_load(fh))
+    try:
+        return ConflictConfig(**yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, TypeError, ValueError) as error:
+        raise ValueError(f"{path}: {error}") from error
 
 
 class Finding(BaseModel):

@@ -4,6 +4,8 @@ not a disagreement."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.answer.compose import answer_question
@@ -104,3 +106,28 @@ def test_the_endeavor_topline_answer_flags_no_conflict(services):
     """It used to flag the len-refractory subgroup figures as a disagreement with the whole-trial figures."""
     answer = answer_question("ENDEAVOR topline: Kd vs Vd PFS and OS?", services=services)
     assert not [s for s in answer.sentences if s.role == "conflict"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("patients with disease not refractory to lenalidomide (HR 0.74)", {"not-lenalidomide-refractory"}),
+        ("if the patient isn't len-refractory", {"not-lenalidomide-refractory"}),
+        ("non-len-refractory patients", {"not-lenalidomide-refractory"}),
+        ("in lenalidomide-refractory patients (HR 0.47)", {"lenalidomide-refractory"}),
+        ("patients refractory to lenalidomide", {"lenalidomide-refractory"}),
+    ],
+)
+def test_a_negated_population_is_the_other_population(text, expected):
+    """CANDOR's non-refractory subgroup (HR 0.74) and its len-refractory one (HR 0.47) are different
+    populations: reading both as len-refractory would report a disagreement that is not one."""
+    lenalidomide = {"lenalidomide-refractory", "not-lenalidomide-refractory"}
+    found = {name for name, pattern in load_config().population.items() if re.search(pattern, text, re.I)}
+    assert found & lenalidomide == expected
+
+
+def test_a_malformed_config_names_its_file(tmp_path):
+    bad = tmp_path / "conflicts.yaml"
+    bad.write_text("endpoints: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"conflicts\.yaml"):
+        load_config(bad)
