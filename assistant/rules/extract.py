@@ -192,22 +192,23 @@ class _Extractor:
                 cursor = max(cursor, mention_end)
         return self.is_filler(self.text[cursor:start])
 
-    def line_given_at(self, relapse: re.Match[str], agents: list[_Agent]) -> bool:
-        """Does "at first relapse" say when a received line was given ("Kd at 1st relapse", "at first
-        relapse with KRd")? Otherwise ("68M at first relapse", "options at first relapse after frontline
-        D-Rd") it is where the patient stands now, and no line started there."""
+    def line_given_at(self, relapse: re.Match[str], agents: list[_Agent]) -> int | None:
+        """Where the line given at "at first relapse" starts, when the phrase says when a received line
+        was given ("Kd at 1st relapse": at Kd; "at first relapse with KRd": at the phrase). None when it is
+        where the patient stands now ("68M at first relapse", "options at first relapse after frontline
+        D-Rd"): no line started there."""
         if self.is_proposal(relapse.start()):
-            return False
+            return None
         given_then = re.compile(self.lex["prior_lines"]["given_at_relapse"], re.IGNORECASE)
         for agent in agents:
             if not (agent.history and agent.regimen):
                 continue
             if agent.mention.end <= relapse.start():
                 if not self.text[agent.mention.end : relapse.start()].strip():
-                    return True
+                    return agent.mention.start
             elif given_then.fullmatch(self.text[relapse.end() : agent.mention.start]):
-                return True
-        return False
+                return relapse.start()
+        return None
 
     def sentence_at(self, start: int) -> str:
         return next((self.text[s:e] for s, e in self.sentences() if s <= start < e), "")
@@ -288,6 +289,13 @@ class _Extractor:
                 gap = self.text[agent.mention.end : cursor]
                 if chained and (attached or not SEPARATORS.match(gap)):
                     break
+                # "progressed on len, dara naive": len has its own status (refractory); the list ends.
+                if chained and re.search(
+                    self.lex["progression_before"],
+                    self.text[max(0, agent.mention.start - 40) : agent.mention.start],
+                    re.IGNORECASE,
+                ):
+                    break
                 if not chained and not re.fullmatch(r"\s*-?\s*", gap):
                     break
                 chained.append(agent)
@@ -318,6 +326,7 @@ class _Extractor:
 
         access = self.lex["access_cues"]
         negated: set[int] = set()
+        progressed: set[int] = set()
         for agent in agents:
             if id(agent) in consumed:
                 continue
@@ -370,12 +379,20 @@ class _Extractor:
             maintenance = re.match(r"[-\s]*maint\w*", rest, re.IGNORECASE) and not re.match(
                 self.lex["maintenance_stopped"], rest, re.IGNORECASE
             )
+            # "progressed on pomalidomide and daratumumab": the progression covers the whole list.
+            listed_with_progressed = (
+                chain_prev is not None
+                and id(chain_prev) in progressed
+                and SEPARATORS.match(self.text[chain_prev.mention.end : agent.mention.start])
+            )
             if (
                 re.search(self.lex["progression_before"], before, re.IGNORECASE)
                 or re.search(self.lex["while_on"], before, re.IGNORECASE)
                 or re.match(self.lex["progression_after"], after, re.IGNORECASE)
                 or ((on_since or maintenance) and progressed_later)
+                or listed_with_progressed
             ):
+                progressed.add(id(agent))
                 self.status(
                     agent, "refractory", agent.mention.start, agent.mention.end, "progressed_on_therapy"
                 )
@@ -420,7 +437,11 @@ class _Extractor:
                 candidates.append((n - 1, m, "current_line_number"))
         for m in self.finditer(lex["numbered_line"], flags=0):
             candidates.append((int(m.group(1)), m, "numbered_line"))
-        at_nth = [m.start() for m in self.finditer(lex["at_nth_relapse"]) if self.line_given_at(m, agents)]
+        at_nth = [
+            m.start()
+            for m in self.finditer(lex["at_nth_relapse"])
+            if self.line_given_at(m, agents) is not None
+        ]
         for m in self.finditer(lex["nth_relapse"]):
             n = num(m.group(1) or m.group(2))
             if n:
@@ -597,8 +618,9 @@ class _Extractor:
         for m in self.finditer(r"\bL([2-9])\b"):
             return m.start()
         for m in self.finditer(lex["at_nth_relapse"] + r"|\b1st relapse\b"):
-            if self.line_given_at(m, history):
-                return m.start()
+            start = self.line_given_at(m, history)
+            if start is not None:
+                return start
         last_end = history[0].mention.end
         for agent in history[1:]:
             if re.search(lex["new_line_after"], self.text[last_end : agent.mention.start], re.IGNORECASE):

@@ -75,6 +75,26 @@ from assistant.rules import extract_facts
             id="frontline-regimen-named-after-at-first-relapse",
         ),
         pytest.param(
+            "progressed on pomalidomide and daratumumab, third line, len refractory",
+            {"pomalidomide": "refractory", "anti_cd38": "refractory", "lenalidomide": "refractory"},
+            id="progression-covers-a-list",
+        ),
+        pytest.param(
+            "progressed on len, dara naive",
+            {"lenalidomide": "refractory", "anti_cd38": "naive"},
+            id="progressed-drug-keeps-its-status-before-a-naive-list",
+        ),
+        pytest.param(
+            "Relapsed after DRd (MAIA), progressing on it. Bortezomib naive.",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory", "bortezomib": "naive"},
+            id="progressing-after-a-parenthesis",
+        ),
+        pytest.param(
+            "Second relapse: VRd->ASCT->R maint, then DKd at first relapse, now progressing on DKd",
+            {"prior_lines": 2, "frontline_anti_cd38": "none", "anti_cd38": "refractory"},
+            id="regimen-given-at-first-relapse-starts-line-two",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
