@@ -278,9 +278,18 @@ class _Extractor:
                     return value_of[key]
             return "exposed_not_refractory"
 
+        own_status = re.compile(rf"[-\s]?(?:{words['naive']}|{words['refractory']}|{words['exposed']})", re.I)
+        # "not len-refractory" is exposed but not refractory; "not dara exposed" is naive; "not len-naive"
+        # is exposed.
+        negated_value = {
+            "refractory": "exposed_not_refractory",
+            "exposed_not_refractory": "naive",
+            "naive": "exposed",
+        }
         consumed: set[int] = set()
         for m in status_re.finditer(self.text):
-            value = "exposed_not_refractory" if m.group("neg") else classify(m.group("word"))
+            word = classify(m.group("word"))
+            value = negated_value[word] if m.group("neg") else word
             # Agents immediately before the status word. "dara-naive" binds to one agent; a spaced word
             # after a list binds to the whole list ("len/pom/dara refractory", "dara, len refractory").
             cursor, chained = m.start(), []
@@ -307,12 +316,15 @@ class _Extractor:
                     gap = self.text[cursor : agent.mention.start]
                     if not SEPARATORS.match(gap):
                         break
+                    # "refractory to len and bortezomib, dara-naive": dara has its own status.
+                    if own_status.match(self.text[agent.mention.end :]):
+                        break
                     chained.append(agent)
                     cursor = agent.mention.end
             # "not len-refractory", "non dara-refractory": the negation stands before the agents.
             negation = re.search(rf"{NEGATION}[-\s]+$", self.text[max(0, cursor - 12) : cursor], re.I)
             if chained and not m.group("neg") and negation:
-                value = "exposed_not_refractory"
+                value = negated_value[word]
             for agent in chained:
                 consumed.add(id(agent))
                 agent.history = agent.history and value != "naive"

@@ -95,6 +95,21 @@ from assistant.rules import extract_facts
             id="regimen-given-at-first-relapse-starts-line-two",
         ),
         pytest.param(
+            "58M, VRd x4, ASCT, len maintenance, relapsed at 30 months while on len. Not dara exposed.",
+            {"lenalidomide": "refractory", "anti_cd38": "naive"},
+            id="not-exposed-is-naive",
+        ),
+        pytest.param(
+            "Refractory to lenalidomide and bortezomib, dara-naive, 2 prior lines",
+            {"lenalidomide": "refractory", "bortezomib": "refractory", "anti_cd38": "naive"},
+            id="refractory-to-list-ends-at-a-drug-with-its-own-status",
+        ),
+        pytest.param(
+            "triple-class refractory after 4 lines, fit for CAR-T",
+            {"triple_class_refractory": True, "lenalidomide": "unknown", "bortezomib": "unknown"},
+            id="fit-for-is-no-treatment-history",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
