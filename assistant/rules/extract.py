@@ -321,6 +321,12 @@ class _Extractor:
                         break
                     chained.append(agent)
                     cursor = agent.mention.end
+            # "3 prior lines incl. len, bortezomib, daratumumab; refractory to all three": every agent named
+            # earlier in the sentence.
+            if not chained and re.match(self.lex["status_to_all"], self.text[m.end() :], re.IGNORECASE):
+                begin = max(s for s, _ in self.sentences() if s <= m.start())
+                chained = [a for a in agents if begin <= a.mention.start and a.mention.end <= m.start()]
+                cursor = chained[0].mention.start if chained else cursor
             # "not len-refractory", "non dara-refractory": the negation stands before the agents.
             negation = re.search(rf"{NEGATION}[-\s]+$", self.text[max(0, cursor - 12) : cursor], re.I)
             if chained and not m.group("neg") and negation:

@@ -110,6 +110,21 @@ from assistant.rules import extract_facts
             id="fit-for-is-no-treatment-history",
         ),
         pytest.param(
+            "3 prior lines incl. len, bortezomib, daratumumab; refractory to all three",
+            {"lenalidomide": "refractory", "bortezomib": "refractory", "anti_cd38": "refractory"},
+            id="refractory-to-all-three",
+        ),
+        pytest.param(
+            "Len maintenance stopped 2 years ago for fatigue, now relapsing",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="len-stopped-years-ago",
+        ),
+        pytest.param(
+            "VRd, ASCT, R maint stopped 1 month ago, now PD",
+            {"lenalidomide": "refractory"},
+            id="len-stopped-a-month-ago",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
