@@ -309,9 +309,9 @@ class _Extractor:
                     break
                 chained.append(agent)
                 cursor = agent.mention.start
-            # "refractory to len, pom, dara"
-            if not chained and re.match(r"\s+to\s", self.text[m.end() :]):
-                cursor = m.end() + len(re.match(r"\s+to", self.text[m.end() :]).group(0))
+            # "refractory to len, pom, dara", "double refractory (len and dara)"
+            if not chained and (ahead := re.match(r"\s+to(?=\s)|\s*\(", self.text[m.end() :])):
+                cursor = m.end() + len(ahead.group(0))
                 for agent in [a for a in agents if a.mention.start >= cursor]:
                     gap = self.text[cursor : agent.mention.start]
                     if not SEPARATORS.match(gap):

@@ -125,6 +125,21 @@ from assistant.rules import extract_facts
             id="len-stopped-a-month-ago",
         ),
         pytest.param(
+            "75F transplant ineligible, Rd continuous for 4 years, now progressing.",
+            {"lenalidomide": "refractory"},
+            id="continuous-rd-now-progressing",
+        ),
+        pytest.param(
+            "Pt on pomalidomide-dex, progressive disease, prior len and bortezomib refractory",
+            {"pomalidomide": "refractory", "lenalidomide": "refractory", "bortezomib": "refractory"},
+            id="drug-dex-progressive-disease",
+        ),
+        pytest.param(
+            "Double refractory (len and dara) after 2 lines",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory", "prior_lines": 2},
+            id="refractory-then-a-parenthesised-list",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
