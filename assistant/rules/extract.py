@@ -200,13 +200,17 @@ class _Extractor:
         if self.is_proposal(relapse.start()):
             return None
         given_then = re.compile(self.lex["prior_lines"]["given_at_relapse"], re.IGNORECASE)
-        for agent in agents:
-            if not (agent.history and agent.regimen):
-                continue
+        at_the = re.compile(r"\s*(?:at\s+(?:the\s+)?)?", re.IGNORECASE)
+        received = [a for a in agents if a.history and a.regimen]
+        for agent in received:
             if agent.mention.end <= relapse.start():
-                if not self.text[agent.mention.end : relapse.start()].strip():
+                if at_the.fullmatch(self.text[agent.mention.end : relapse.start()]):
                     return agent.mention.start
-            elif given_then.fullmatch(self.text[relapse.end() : agent.mention.start]):
+            # After the phrase, only once a line is already told: "Second relapse: VRd -> ASCT, then ..."
+            # opens a history, it does not name the line given at the second relapse.
+            elif given_then.fullmatch(self.text[relapse.end() : agent.mention.start]) and any(
+                a.mention.end <= relapse.start() for a in received
+            ):
                 return relapse.start()
         return None
 
@@ -455,21 +459,12 @@ class _Extractor:
                 candidates.append((n - 1, m, "current_line_number"))
         for m in self.finditer(lex["numbered_line"], flags=0):
             candidates.append((int(m.group(1)), m, "numbered_line"))
-        at_nth = [
-            m.start()
-            for m in self.finditer(lex["at_nth_relapse"])
-            if self.line_given_at(m, agents) is not None
-        ]
         for m in self.finditer(lex["nth_relapse"]):
             n = num(m.group(1) or m.group(2))
             if n:
-                candidates.append(
-                    (
-                        n + 1 if any(s <= m.start() for s in at_nth if m.start() - s < 8) else n,
-                        m,
-                        "nth_relapse",
-                    )
-                )
+                # "Kd at 1st relapse", "1st relapse: DKd": a line was given at that relapse, one more since.
+                given = self.line_given_at(m, agents) is not None
+                candidates.append((n + 1 if given else n, m, "nth_relapse"))
         history = [a for a in agents if a.history and a.regimen]
         if history:
             count, last_end = 1, history[0].mention.end

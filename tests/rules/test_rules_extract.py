@@ -140,6 +140,11 @@ from assistant.rules import extract_facts
             id="refractory-then-a-parenthesised-list",
         ),
         pytest.param(
+            "VRd->ASCT, 1st relapse: DKd, now progressing",
+            {"prior_lines": 2, "frontline_anti_cd38": "none", "anti_cd38": "refractory"},
+            id="regimen-after-1st-relapse-colon",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
