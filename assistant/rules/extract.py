@@ -9,6 +9,7 @@ inferred from and a rule name that says so.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ STATUS_FIELDS = (*TRACKED_DRUGS, "pi", "anti_cd38")
 INELIGIBLE_FRONTLINE = {"VMP", "D-VMP", "MPT", "MP", "MTP"}
 # "not", "never", "non-", and a contraction ("isn't len-refractory", "wasn’t refractory").
 NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
+# Triple-class or penta-refractory disease: the patient had drugs of every main class.
+TRIPLE_CLASS = r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory|penta[-\s]?(?:class[-\s])?refractory)\b"
 SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*$", re.IGNORECASE)
 
 
@@ -325,6 +328,11 @@ class _Extractor:
                         break
                     chained.append(agent)
                     cursor = agent.mention.end
+            # "VRd, KRd, DPd, IsaKd. Refractory to last line.": the last regimen received.
+            if not chained and re.match(self.lex["status_to_last_line"], self.text[m.end() :], re.IGNORECASE):
+                received = [a for a in agents if a.history and a.regimen and a.mention.end <= m.start()]
+                chained = received[-1:]
+                cursor = chained[0].mention.start if chained else cursor
             # "3 prior lines incl. len, bortezomib, daratumumab; refractory to all three": every agent named
             # earlier in the sentence.
             if not chained and re.match(self.lex["status_to_all"], self.text[m.end() :], re.IGNORECASE):
@@ -468,12 +476,16 @@ class _Extractor:
         history = [a for a in agents if a.history and a.regimen]
         if history:
             count, last_end = 1, history[0].mention.end
-            for agent in history[1:]:
+            for previous, agent in itertools.pairwise(history):
                 gap = self.text[last_end : agent.mention.start]
-                if re.search(lex["new_line_after"], gap, re.IGNORECASE) or re.match(
-                    lex["at_nth_relapse"],
-                    self.text[agent.mention.end : agent.mention.end + 25].strip(),
-                    re.IGNORECASE,
+                if (
+                    re.search(lex["new_line_after"], gap, re.IGNORECASE)
+                    or re.match(
+                        lex["at_nth_relapse"],
+                        self.text[agent.mention.end : agent.mention.end + 25].strip(),
+                        re.IGNORECASE,
+                    )
+                    or self.listed_as_next_line(previous, agent)
                 ):
                     count += 1
                 last_end = agent.mention.end
@@ -600,8 +612,11 @@ class _Extractor:
             return
         start, end = history[0].mention.start, history[-1].mention.end
         seen = {f.field for f in self.facts}
+        # "Post CAR-T relapse, previously triple-class refractory": the named regimens are not the whole
+        # history, so an unnamed drug is unknown, not naive.
+        partial = self.search(TRIPLE_CLASS) is not None
         for fld in STATUS_FIELDS:
-            if fld not in seen and fld != "pi":  # the class status follows from the drugs
+            if fld not in seen and fld != "pi" and not partial:  # the class status follows from the drugs
                 self.add(fld, "naive", start, end, "not_in_described_history")
         if "prior_asct" not in seen:
             self.add("prior_asct", False, start, end, "not_in_described_history")
@@ -635,11 +650,28 @@ class _Extractor:
             if start is not None:
                 return start
         last_end = history[0].mention.end
-        for agent in history[1:]:
-            if re.search(lex["new_line_after"], self.text[last_end : agent.mention.start], re.IGNORECASE):
+        for previous, agent in itertools.pairwise(history):
+            if re.search(
+                lex["new_line_after"], self.text[last_end : agent.mention.start], re.IGNORECASE
+            ) or self.listed_as_next_line(previous, agent):
                 return agent.mention.start
             last_end = agent.mention.end
         return len(self.text)
+
+    def listed_as_next_line(self, previous: _Agent, agent: _Agent) -> bool:
+        """'VRd, KRd, DPd, IsaKd': different combination regimens listed one after another are successive
+        lines (an induction's transplant and maintenance are a procedure and a single drug; a repeated
+        regimen or one marked as consolidation or maintenance belongs to the same line)."""
+        lex = self.lex["prior_lines"]
+        regimens = self.vocab.regimens
+        if not (previous.regimen and agent.regimen) or previous.regimen == agent.regimen:
+            return False
+        if min(len(regimens[previous.regimen].drugs), len(regimens[agent.regimen].drugs)) < 2:
+            return False
+        return bool(
+            re.fullmatch(lex["regimen_list_gap"], self.text[previous.mention.end : agent.mention.start], re.I)
+            and not re.match(lex["same_line_after"], self.text[agent.mention.end :], re.IGNORECASE)
+        )
 
     def patient(self) -> None:
         lex = self.lex

@@ -145,6 +145,31 @@ from assistant.rules import extract_facts
             id="regimen-after-1st-relapse-colon",
         ),
         pytest.param(
+            "Post CAR-T relapse (cilta-cel), previously triple-class refractory",
+            {"triple_class_refractory": True, "lenalidomide": "unknown", "bortezomib": "unknown"},
+            id="triple-class-history-is-not-the-whole-history",
+        ),
+        pytest.param(
+            "relapse after VRd and auto; on no maintenance; 4 years since transplant",
+            {"months_since_asct": 48, "lenalidomide": "exposed_not_refractory"},
+            id="years-since-transplant",
+        ),
+        pytest.param(
+            "Heavily pretreated: VRd, KRd, DPd, IsaKd. Refractory to last line. ECOG 1",
+            {
+                "prior_lines": 4,
+                "frontline_regimen": "VRd",
+                "anti_cd38": "refractory",
+                "carfilzomib": "refractory",
+            },
+            id="listed-regimens-are-lines-refractory-to-last",
+        ),
+        pytest.param(
+            "KRd x4, ASCT, KRd x4 consolidation, len maintenance; progressing on len",
+            {"prior_lines": 1, "lenalidomide": "refractory"},
+            id="consolidation-is-the-same-line",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
