@@ -379,6 +379,14 @@ class _Extractor:
                 negated_from = chain_prev
             else:
                 negated_from = None
+            # "Dara never given", "bortezomib was not received": the negation follows the drug.
+            later = re.match(self.lex["never_given_after"], self.text[agent.mention.end :], re.IGNORECASE)
+            if later and not neg:
+                negated.add(id(agent))
+                agent.history = False
+                end = agent.mention.end + later.end()
+                self.status(agent, "naive", agent.mention.start, end, "negated_exposure")
+                continue
             if neg:
                 negated.add(id(agent))
                 agent.history = False
@@ -475,20 +483,7 @@ class _Extractor:
                 candidates.append((n + 1 if given else n, m, "nth_relapse"))
         history = [a for a in agents if a.history and a.regimen]
         if history:
-            count, last_end = 1, history[0].mention.end
-            for previous, agent in itertools.pairwise(history):
-                gap = self.text[last_end : agent.mention.start]
-                if (
-                    re.search(lex["new_line_after"], gap, re.IGNORECASE)
-                    or re.match(
-                        lex["at_nth_relapse"],
-                        self.text[agent.mention.end : agent.mention.end + 25].strip(),
-                        re.IGNORECASE,
-                    )
-                    or self.listed_as_next_line(previous, agent)
-                ):
-                    count += 1
-                last_end = agent.mention.end
+            count = self.described_lines(history)
             span = (history[0].mention.start, history[-1].mention.end)
             m = re.match(r"(?s).*", self.text[span[0] : span[1]])
             candidates.append((count, _FakeMatch(span[0], span[1], m.group(0) if m else ""), "history_count"))
@@ -612,9 +607,13 @@ class _Extractor:
             return
         start, end = history[0].mention.start, history[-1].mention.end
         seen = {f.field for f in self.facts}
-        # "Post CAR-T relapse, previously triple-class refractory": the named regimens are not the whole
-        # history, so an unnamed drug is unknown, not naive.
-        partial = self.search(TRIPLE_CLASS) is not None
+        # "Post CAR-T relapse, previously triple-class refractory", "Isa-Pd refractory, 3 lines": the named
+        # regimens are not the whole history, so an unnamed drug is unknown, not naive.
+        stated = self.first("prior_lines")
+        told = self.described_lines(history)
+        partial = self.search(TRIPLE_CLASS) is not None or (
+            stated is not None and isinstance(stated.value, int) and stated.value > told
+        )
         for fld in STATUS_FIELDS:
             if fld not in seen and fld != "pi" and not partial:  # the class status follows from the drugs
                 self.add(fld, "naive", start, end, "not_in_described_history")
@@ -657,6 +656,25 @@ class _Extractor:
                 return agent.mention.start
             last_end = agent.mention.end
         return len(self.text)
+
+    def described_lines(self, history: list[_Agent]) -> int:
+        """How many lines the regimens received, in the order told, make."""
+        lex = self.lex["prior_lines"]
+        count, last_end = 1, history[0].mention.end
+        for previous, agent in itertools.pairwise(history):
+            gap = self.text[last_end : agent.mention.start]
+            if (
+                re.search(lex["new_line_after"], gap, re.IGNORECASE)
+                or re.match(
+                    lex["at_nth_relapse"],
+                    self.text[agent.mention.end : agent.mention.end + 25].strip(),
+                    re.IGNORECASE,
+                )
+                or self.listed_as_next_line(previous, agent)
+            ):
+                count += 1
+            last_end = agent.mention.end
+        return count
 
     def listed_as_next_line(self, previous: _Agent, agent: _Agent) -> bool:
         """'VRd, KRd, DPd, IsaKd': different combination regimens listed one after another are successive

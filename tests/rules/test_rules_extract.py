@@ -170,6 +170,21 @@ from assistant.rules import extract_facts
             id="consolidation-is-the-same-line",
         ),
         pytest.param(
+            "Relapse on R maintenance 3 yrs post ASCT. Dara never given. Cr 2.1 mg/dL",
+            {"lenalidomide": "refractory", "anti_cd38": "naive"},
+            id="never-given-after-the-drug",
+        ),
+        pytest.param(
+            "isa-pd refractory, 3 lines",
+            {"prior_lines": 3, "anti_cd38": "refractory", "lenalidomide": "unknown", "bortezomib": "unknown"},
+            id="more-lines-than-told-is-a-partial-history",
+        ),
+        pytest.param(
+            "VRd then KRd then DPd, now PD",
+            {"prior_lines": 3, "pomalidomide": "refractory", "frontline_regimen": "VRd"},
+            id="regimens-joined-by-then",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
