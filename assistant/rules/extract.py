@@ -228,11 +228,14 @@ class _Extractor:
         )
         return question or self.is_request(start)
 
-    def is_history(self, start: int) -> bool:
-        """Received therapy: not a proposal, and not named as merely available ("we can get len")."""
+    def is_history(self, start: int, end: int) -> bool:
+        """Received therapy: not a proposal, and not named as merely available ("we can get len", "CAR-T
+        available")."""
         prefix = next((self.text[s:start] for s, e in self.sentences() if s <= start < e), "")
-        return not self.is_proposal(start) and not re.search(
-            self.lex["availability_cues"], prefix, re.IGNORECASE
+        return (
+            not self.is_proposal(start)
+            and not re.search(self.lex["availability_cues"], prefix, re.IGNORECASE)
+            and not re.match(self.lex["availability_after"], self.text[end:], re.IGNORECASE)
         )
 
     def agents(self) -> list[_Agent]:
@@ -244,20 +247,20 @@ class _Extractor:
             fields = tuple(d for d in drugs if d in TRACKED_DRUGS)
             if any(d in ANTI_CD38_DRUGS for d in drugs):
                 fields += ("anti_cd38",)
-            out.append(_Agent(r, fields, r.id, self.is_history(r.start)))
+            out.append(_Agent(r, fields, r.id, self.is_history(r.start, r.end)))
         for d in self.vocab.find_drugs(self.text):
             if any(s <= d.start and d.end <= e for s, e in taken):
                 continue
             fields = (d.id,) if d.id in TRACKED_DRUGS else ("anti_cd38",) if d.id in ANTI_CD38_DRUGS else ()
             if not fields and d.id not in ("elotuzumab", "selinexor", "venetoclax"):
                 continue
-            out.append(_Agent(d, fields or (f"other:{d.id}",), None, self.is_history(d.start)))
+            out.append(_Agent(d, fields or (f"other:{d.id}",), None, self.is_history(d.start, d.end)))
         for cls, patterns in self.lex["class_terms"].items():
             for m in self.finditer(r"(?<![\w-])(?:" + "|".join(patterns) + r")(?![\w])", flags=0):
                 if any(s <= m.start() < e for s, e in taken):
                     continue
                 mention = Mention(id=cls, start=m.start(), end=m.end(), surface=m.group(0))
-                out.append(_Agent(mention, (cls,), None, self.is_history(m.start())))
+                out.append(_Agent(mention, (cls,), None, self.is_history(m.start(), m.end())))
         return sorted(out, key=lambda a: a.mention.start)
 
     # ---- drug statuses -------------------------------------------------------------------------
@@ -414,8 +417,16 @@ class _Extractor:
             on_since = re.search(
                 r"\bon\s+(?:continuous\s+|low[-\s]dose\s+)?$", before, re.IGNORECASE
             ) and re.match(r"\s+(?:\([^)]*\)\s*)?(?:since|for)\b", rest, re.IGNORECASE)
-            maintenance = re.match(r"[-\s]*maint\w*", rest, re.IGNORECASE) and not re.match(
-                self.lex["maintenance_stopped"], rest, re.IGNORECASE
+            # "dara-R maint": every drug of a maintenance written drug by drug is maintenance.
+            run_end = agent.mention.end
+            for other in agents:
+                if other.mention.start >= run_end and re.fullmatch(
+                    r"[-/]", self.text[run_end : other.mention.start]
+                ):
+                    run_end = other.mention.end
+            after_run = self.text[run_end:]
+            maintenance = re.match(r"[-\s]*maint\w*", after_run, re.IGNORECASE) and not re.match(
+                self.lex["maintenance_stopped"], after_run, re.IGNORECASE
             )
             # "progressed on pomalidomide and daratumumab": the progression covers the whole list.
             listed_with_progressed = (

@@ -185,6 +185,26 @@ from assistant.rules import extract_facts
             id="regimens-joined-by-then",
         ),
         pytest.param(
+            "55M. Dara-VRd x4 -> ASCT -> dara-R maint. PD on maint at 28 mo post ASCT. Next?",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory", "months_since_asct": 28},
+            id="two-drug-maintenance-written-drug-by-drug",
+        ),
+        pytest.param(
+            "76M. L1 D-VMP + dara maint; L2 KRd -> progressing on KRd. Bortezomib exposed (PR in L1).",
+            {"bortezomib": "exposed_not_refractory", "carfilzomib": "refractory", "anti_cd38": "refractory"},
+            id="plus-maintenance-is-not-the-induction",
+        ),
+        pytest.param(
+            "4th line, triple-class refractory (len, pom, bort, carfilzomib, dara). CAR-T available. Next?",
+            {"prior_lines": 3, "frontline_regimen": None},
+            id="available-is-no-history",
+        ),
+        pytest.param(
+            "57M, relapsed after fixed-duration VRd (no maintenance). Len last dose 10 mo ago.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="last-dose-months-ago",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
