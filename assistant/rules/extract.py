@@ -315,7 +315,9 @@ class _Extractor:
                     re.IGNORECASE,
                 ):
                     break
-                if not chained and not re.fullmatch(r"\s*-?\s*", gap):
+                # "Rd (refractory)": a status in brackets right after the drug.
+                bracketed = re.fullmatch(r"\s*\(\s*", gap) and self.text[m.end() : m.end() + 1] == ")"
+                if not chained and not (re.fullmatch(r"\s*-?\s*", gap) or bracketed):
                     break
                 chained.append(agent)
                 cursor = agent.mention.start

@@ -205,6 +205,16 @@ from assistant.rules import extract_facts
             id="last-dose-months-ago",
         ),
         pytest.param(
+            "72M, Dara-Rd 1st line ongoing 4 years, now rising M protein with new bone lesions",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="first-line-ongoing-now-rising",
+        ),
+        pytest.param(
+            "63F, 3 prior lines: VTd/ASCT, Rd (refractory), Kd (refractory). Dara naive. Pom naive.",
+            {"lenalidomide": "refractory", "carfilzomib": "refractory", "anti_cd38": "naive"},
+            id="status-in-brackets-after-the-regimen",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
