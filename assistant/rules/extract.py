@@ -416,6 +416,8 @@ class _Extractor:
             after = self.text[agent.mention.end : stop]
             rest = self.text[agent.mention.end :]
             progressed_later = re.search(r"\b(?:PD|progress\w*|relaps\w*)\b", rest, re.IGNORECASE)
+            still_on = re.search(r"\bstill\s+on\s+$", before, re.IGNORECASE)
+            progression_in_sentence = re.search(r"\b(?:PD|progress\w*|relaps\w*)\b", sentence, re.IGNORECASE)
             on_since = re.search(
                 r"\bon\s+(?:continuous\s+|low[-\s]dose\s+)?$", before, re.IGNORECASE
             ) and re.match(r"\s+(?:\([^)]*\)\s*)?(?:since|for)\b", rest, re.IGNORECASE)
@@ -441,6 +443,8 @@ class _Extractor:
                 or re.search(self.lex["while_on"], before, re.IGNORECASE)
                 or re.match(self.lex["progression_after"], after, re.IGNORECASE)
                 or ((on_since or maintenance) and progressed_later)
+                # "PD 30 months in, still on dara maintenance"
+                or (maintenance and still_on and progression_in_sentence)
                 or listed_with_progressed
             ):
                 progressed.add(id(agent))

@@ -215,6 +215,16 @@ from assistant.rules import extract_facts
             id="status-in-brackets-after-the-regimen",
         ),
         pytest.param(
+            "66M. VRd then auto, R maintenance stopped after 2 years (fatigue). Relapsed 14 months later.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="maintenance-stopped-relapse-months-later",
+        ),
+        pytest.param(
+            "70F, transplant-ineligible, DVMP -> PD 30 months in, still on dara maintenance. Len naive.",
+            {"anti_cd38": "refractory", "lenalidomide": "naive"},
+            id="progression-while-still-on-maintenance",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
