@@ -225,6 +225,16 @@ from assistant.rules import extract_facts
             id="progression-while-still-on-maintenance",
         ),
         pytest.param(
+            "64M. VRd, ASCT 2019, lenalidomide maintenance until progression in 2022. Daratumumab never.",
+            {"lenalidomide": "refractory", "anti_cd38": "naive"},
+            id="drug-then-never",
+        ),
+        pytest.param(
+            "MM relapse: received VRd+ASCT, then progressed while receiving lenalidomide 10 mg",
+            {"lenalidomide": "refractory", "prior_lines": 1},
+            id="progressed-while-receiving",
+        ),
+        pytest.param(
             "TCR w/ t(11;14), 4 prior lines (len, pom, bort, dara refractory).",
             {
                 "prior_lines": 4,
