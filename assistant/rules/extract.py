@@ -38,6 +38,8 @@ INELIGIBLE_FRONTLINE = {"VMP", "D-VMP", "MPT", "MP", "MTP"}
 NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 # Triple-class or penta-refractory disease: the patient had drugs of every main class.
 TRIPLE_CLASS = r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory|penta[-\s]?(?:class[-\s])?refractory)\b"
+# A progression or relapse named anywhere ("PD", "progressing", "relapsed").
+PROGRESSION = re.compile(r"\b(?:PD|progress\w*|relaps\w*)\b", re.IGNORECASE)
 SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*$", re.IGNORECASE)
 
 
@@ -415,9 +417,9 @@ class _Extractor:
             stop = min([agent.mention.end + 80, *following])
             after = self.text[agent.mention.end : stop]
             rest = self.text[agent.mention.end :]
-            progressed_later = re.search(r"\b(?:PD|progress\w*|relaps\w*)\b", rest, re.IGNORECASE)
+            progressed_later = PROGRESSION.search(rest)
             still_on = re.search(r"\bstill\s+on\s+$", before, re.IGNORECASE)
-            progression_in_sentence = re.search(r"\b(?:PD|progress\w*|relaps\w*)\b", sentence, re.IGNORECASE)
+            progression_in_sentence = PROGRESSION.search(sentence)
             on_since = re.search(
                 r"\bon\s+(?:continuous\s+|low[-\s]dose\s+)?$", before, re.IGNORECASE
             ) and re.match(r"\s+(?:\([^)]*\)\s*)?(?:since|for)\b", rest, re.IGNORECASE)
@@ -665,33 +667,26 @@ class _Extractor:
             start = self.line_given_at(m, history)
             if start is not None:
                 return start
-        last_end = history[0].mention.end
-        for previous, agent in itertools.pairwise(history):
-            if re.search(
-                lex["new_line_after"], self.text[last_end : agent.mention.start], re.IGNORECASE
-            ) or self.listed_as_next_line(previous, agent):
-                return agent.mention.start
-            last_end = agent.mention.end
-        return len(self.text)
+        starts = (a.mention.start for before, a in itertools.pairwise(history) if self.opens_line(before, a))
+        return next(starts, len(self.text))
 
     def described_lines(self, history: list[_Agent]) -> int:
         """How many lines the regimens received, in the order told, make."""
-        lex = self.lex["prior_lines"]
-        count, last_end = 1, history[0].mention.end
-        for previous, agent in itertools.pairwise(history):
-            gap = self.text[last_end : agent.mention.start]
-            if (
-                re.search(lex["new_line_after"], gap, re.IGNORECASE)
-                or re.match(
-                    lex["at_nth_relapse"],
-                    self.text[agent.mention.end : agent.mention.end + 25].strip(),
-                    re.IGNORECASE,
-                )
-                or self.listed_as_next_line(previous, agent)
-            ):
-                count += 1
-            last_end = agent.mention.end
-        return count
+        at_nth = self.lex["prior_lines"]["at_nth_relapse"]
+        return 1 + sum(
+            1
+            for previous, agent in itertools.pairwise(history)
+            if self.opens_line(previous, agent)
+            or re.match(at_nth, self.text[agent.mention.end : agent.mention.end + 25].strip(), re.IGNORECASE)
+        )
+
+    def opens_line(self, previous: _Agent, agent: _Agent) -> bool:
+        """Does `agent` start a new line after `previous` ("relapsed -> Kd", "VRd, KRd")?"""
+        gap = self.text[previous.mention.end : agent.mention.start]
+        return bool(
+            re.search(self.lex["prior_lines"]["new_line_after"], gap, re.IGNORECASE)
+            or self.listed_as_next_line(previous, agent)
+        )
 
     def listed_as_next_line(self, previous: _Agent, agent: _Agent) -> bool:
         """'VRd, KRd, DPd, IsaKd': different combination regimens listed one after another are successive
