@@ -39,6 +39,14 @@ class AbstentionConfig(BaseModel):
         "response rate needs a sentence with a percentage, a dose one with a dose unit, ...",
     )
     dense_weight: float = Field(0.0, description="Share of support from the sentence's dense similarity.")
+    unnamed_agent_factor: float = Field(
+        1.0,
+        description="Support multiplier for a sentence whose passage names none of the drugs and trials the "
+        "question names: a passage about lenalidomide does not say what mezigdomide achieved.",
+    )
+    backbone_drugs: tuple[str, ...] = Field(
+        (), description="Drugs too common to identify what a question is about (dexamethasone)."
+    )
     unknown_agent_pattern: str = Field(
         "",
         description="Word endings of drug names; a question naming such a word the corpus never uses asks "
@@ -74,6 +82,15 @@ def asked_figure_patterns(question: str, config: AbstentionConfig | None = None)
     return tuple(config.figure_kinds[name]["gives"] for name in asked_figure_kinds(question, config))
 
 
+def named_agents(terms: QuestionTerms, bank: SentenceBank, config: AbstentionConfig) -> frozenset[str]:
+    """The drugs and trials the question asks about, by vocabulary id. A source's name is not one: the
+    "frontline-len review" is not a question about lenalidomide."""
+    text = terms.text
+    for pattern in bank.config.document_patterns.values():
+        text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
+    return bank.agents(text) - set(config.backbone_drugs)
+
+
 def support_score(
     terms: QuestionTerms,
     scored: Sequence[ScoredUnit],
@@ -87,6 +104,7 @@ def support_score(
     unknown_agents = tuple(t for t in unknown if agent and t.isalpha() and len(t) > 5 and agent.search(t))
     if unknown_agents:
         return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
+    named = named_agents(terms, bank, config)
     best, best_chunk = 0.0, None
     for candidate in scored[: config.candidates]:
         unit = candidate.unit
@@ -99,6 +117,8 @@ def support_score(
         # The asked-for figure (a rate, a dose, a duration, a level) must be in the sentence itself.
         if not gives_figures(unit.scoring_text, terms.figures):
             coverage *= config.missing_figure_factor
+        if named and not named & bank.agents(candidate.passage.chunk.text):
+            coverage *= config.unnamed_agent_factor
         if coverage > best:
             best, best_chunk = coverage, unit.chunk_id
     return Support(

@@ -184,6 +184,19 @@ class SentenceBank:
                 self._entity_cache[text] = cached
         return cached
 
+    def agents(self, text: str) -> frozenset[str]:
+        """Drugs (also those inside a regimen code) and trials a text names, by vocabulary id (cached)."""
+        key = f"agents\x00{text}"
+        cached = self._entity_cache.get(key)
+        if cached is None:
+            vocabulary = self.vocabulary
+            cached = frozenset(m.id for m in vocabulary.find_drugs(text, include_regimens=True)) | frozenset(
+                m.id for m in vocabulary.find_trials(text)
+            )
+            if len(self._entity_cache) < 100_000:
+                self._entity_cache[key] = cached
+        return cached
+
     def idf(self, token: str) -> float:
         """Inverse document frequency; a token the corpus never uses gets the maximum."""
         return self._idf.get(token, self.max_idf)

@@ -22,3 +22,16 @@ from assistant.answer.abstain import asked_figure_kinds
 )
 def test_asked_figure_kinds(question: str, kinds: list[str]) -> None:
     assert asked_figure_kinds(question) == kinds
+
+
+def test_named_agents_are_what_the_question_asks_about_not_its_source_or_steroid(services) -> None:
+    from assistant.answer.abstain import load_abstention_config, named_agents
+    from assistant.answer.select import question_terms
+
+    def named(question: str) -> frozenset[str]:
+        terms = question_terms(question, question, services.bank)
+        return named_agents(terms, services.bank, load_abstention_config())
+
+    assert named("What ORR did mezigdomide plus dexamethasone achieve?") == {"mezigdomide"}
+    assert named("What PFS did Kd give in ENDEAVOR?") == {"carfilzomib", "ENDEAVOR"}
+    assert named("Which endpoint does the frontline-len review recommend?") == frozenset()

@@ -84,6 +84,24 @@ def test_answer_unanswerable_near_miss_abstains_with_related(services) -> None:
     _assert_citations_resolve(answer, services)
 
 
+def test_abstains_when_no_passage_about_the_named_drug_gives_the_figure(services) -> None:
+    """Barilà names mezigdomide once, with no response rate and no dose; a passage giving lenalidomide's
+    ORR and dose in heavily pretreated patients covers the rest of the question but is not about it."""
+    answer = answer_question(
+        "In heavily pretreated patients, what response rate has mezigdomide with dexamethasone shown, "
+        "and at which dose?",
+        services=services,
+    )
+    assert answer.abstained and answer.citations == ()
+
+
+def test_a_passage_naming_the_asked_drug_still_answers(services) -> None:
+    """The guard on the rule above: passages that name the asked drug keep their support."""
+    answer = answer_question("What response rate did ide-cel achieve in KarMMa?", services=services)
+    assert not answer.abstained
+    assert all("ide-cel" in c.text.lower() or "idecabtagene" in c.text.lower() for c in answer.citations)
+
+
 def test_abstention_names_the_clinical_terms_the_sources_never_use_not_phrasing_words(services) -> None:
     """"zoster" is why the sources cannot answer; "simply" (also never in the sources) is not, and naming it
     would tell the clinician to rephrase a question that has no answer in the reviews."""
