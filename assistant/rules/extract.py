@@ -141,6 +141,25 @@ class _Extractor:
     def finditer(self, pattern: str, flags: int = re.IGNORECASE) -> Iterable[re.Match]:
         return re.finditer(pattern, self.text, flags)
 
+    def findings(self, pattern: str, flags: int = re.IGNORECASE) -> tuple[re.Match | None, re.Match | None]:
+        """The first mention of a finding the text affirms, and the first it negates ("no EMD on PET",
+        "FISH negative for del17p and t(4;14)", "t(11;14) negative")."""
+        negation = self.lex["finding_negation"]
+        affirmed = negated = None
+        for m in re.finditer(pattern, self.text, flags):
+            clause_start = max(self.text.rfind(c, 0, m.start()) for c in ".;\n") + 1
+            before = self.text[max(clause_start, m.start() - 60) : m.start()]
+            cues = list(re.finditer(negation["before"], before, re.IGNORECASE))
+            between = before[cues[-1].end() :] if cues else ""
+            listed = re.fullmatch(rf"(?:\s*(?:{pattern})\s*(?:,|\band\b|\bor\b|/)\s*)*\s*", between, flags)
+            if (cues and ("," not in between or listed)) or re.match(
+                negation["after"], self.text[m.end() : m.end() + 30], re.IGNORECASE
+            ):
+                negated = negated or m
+            elif affirmed is None:
+                affirmed = m
+        return affirmed, negated
+
     def first(self, fld: str) -> ExtractedFact | None:
         return next((f for f in self.facts if f.field == fld), None)
 
@@ -712,14 +731,17 @@ class _Extractor:
             self.plausible("refractory_drug_count", count, m.start(), m.end(), "refractory_drug_count")
         if m := self.search(lex["frailty"]["ecog"]):
             self.add("ecog", int(m.group(1)), m.start(), m.end(), "ecog")
-        if m := self.search(lex["frailty"]["frail"]):
-            self.add("frail", True, m.start(), m.end(), "frail")
+        frail, not_frail = self.findings(lex["frailty"]["frail"])
+        if frail:
+            self.add("frail", True, frail.start(), frail.end(), "frail")
+        elif not_frail:
+            self.add("frail", False, not_frail.start(), not_frail.end(), "negated_frail")
         elif m := self.search(lex["frailty"]["fit"]):
             self.add("frail", False, m.start(), m.end(), "fit")
         renal = lex["renal"]
         if m := self.search(renal["crcl"]):
             self.add("crcl_ml_min", _number(m.group(1)), m.start(), m.end(), "crcl")
-        if m := self.search(renal["impairment"]):
+        if m := self.findings(renal["impairment"])[0]:
             self.add("renal_impairment", True, m.start(), m.end(), "renal_impairment")
         neuro = lex["neuropathy"]
         if m := self.search(neuro["none"]):
@@ -740,14 +762,19 @@ class _Extractor:
         ):
             self.add("cardiac_disease", True, m.start(), m.end(), "cardiac_history")
         cyto = lex["cytogenetics"]
-        if m := self.search(cyto["t11_14"]):
-            self.add("t11_14", True, m.start(), m.end(), "t11_14")
-        if m := self.search(cyto["high_risk"]):
-            self.add("high_risk_cytogenetics", True, m.start(), m.end(), "high_risk_cytogenetics")
-        elif m := self.search(cyto["standard_risk"]):
+        # A finding only written as absent is read as absent: "t(11;14) negative" is not t(11;14).
+        for fld, pattern in (
+            ("t11_14", cyto["t11_14"]),
+            ("high_risk_cytogenetics", cyto["high_risk"]),
+            ("extramedullary", lex["extramedullary"]),
+        ):
+            present, absent = self.findings(pattern)
+            if present:
+                self.add(fld, True, present.start(), present.end(), fld)
+            elif absent:
+                self.add(fld, False, absent.start(), absent.end(), f"negated_{fld}")
+        if not self.has("high_risk_cytogenetics") and (m := self.search(cyto["standard_risk"])):
             self.add("high_risk_cytogenetics", False, m.start(), m.end(), "standard_risk")
-        if m := self.search(lex["extramedullary"]):
-            self.add("extramedullary", True, m.start(), m.end(), "extramedullary")
         if m := self.search(lex["aggressive"]):
             self.add("aggressive", True, m.start(), m.end(), "aggressive_feature")
         if m := self.search(lex["low_middle_income"]):
@@ -775,9 +802,10 @@ class _Extractor:
                 self.add(fld, "refractory", m.start(), m.end(), "penta_refractory")
         pres = lex["relapse_presentation"]
         crab_absent = self.search(pres["crab_absent"])
-        clinical = self.search(pres["clinical"], flags=0) or self.search(
+        # "no new lytic lesions, no anaemia" describes a relapse without CRAB features.
+        clinical = self.findings(pres["clinical"], flags=0)[0] or self.findings(
             r"\b(?:symptomatic|clinical relapse|lytic|fracture|bone pain|an(?:a)?emia|hypercalc\w*)\b"
-        )
+        )[0]
         if crab_absent:
             self.add("crab_absent", True, crab_absent.start(), crab_absent.end(), "no_crab")
         if clinical:
