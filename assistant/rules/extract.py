@@ -747,9 +747,10 @@ class _Extractor:
         if m := self.search(neuro["none"]):
             self.add("neuropathy_grade", 0, m.start(), m.end(), "no_neuropathy")
         elif m := self.search(neuro["grade"]):
-            self.add(
-                "neuropathy_grade", int(m.group(1) or m.group(2)), m.start(), m.end(), "neuropathy_grade"
-            )
+            grade = m.group(1) or m.group(2)
+            roman = {"I": 1, "II": 2, "III": 3, "IV": 4}
+            value = roman[grade.upper()] if grade.upper() in roman else int(grade)
+            self.add("neuropathy_grade", value, m.start(), m.end(), "neuropathy_grade")
         elif m := self.search(neuro["present"]):
             self.add("neuropathy_grade", 1, m.start(), m.end(), "neuropathy_present_grade_unstated")
         cardiac = lex["cardiac"]

@@ -329,6 +329,21 @@ from assistant.rules import extract_facts
             {"t11_14": True, "relapse_type": "clinical", "neuropathy_grade": 0},
             id="negation-does-not-cross-a-comma",
         ),
+        pytest.param(
+            "VRd/ASCT/R, PD on R. G2 PN from bortezomib.",
+            {"neuropathy_grade": 2},
+            id="neuropathy-g2",
+        ),
+        pytest.param(
+            "VRd/ASCT/R, PD on R. PN G2.",
+            {"neuropathy_grade": 2},
+            id="neuropathy-grade-after",
+        ),
+        pytest.param(
+            "VRd/ASCT/R, PD on R. Grade II peripheral neuropathy.",
+            {"neuropathy_grade": 2},
+            id="neuropathy-roman-grade",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
