@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.rules.profile import (
     ANTI_CD38_DRUGS,
+    PI_DRUGS,
     TRACKED_DRUGS,
     PatientProfile,
     check_plausible,
@@ -40,7 +41,8 @@ NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 TRIPLE_CLASS = r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory|penta[-\s]?(?:class[-\s])?refractory)\b"
 # A progression or relapse named anywhere ("PD", "progressing", "relapsed").
 PROGRESSION = re.compile(r"\b(?:PD|progress\w*|relaps\w*)\b", re.IGNORECASE)
-SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*$", re.IGNORECASE)
+# Between two agents of one list: "len, pom", "len and dara", "a PI, an IMiD and an anti-CD38".
+SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*(?:an?\s+)?$", re.IGNORECASE)
 
 
 class ExtractedFact(BaseModel):
@@ -106,6 +108,8 @@ class _Extractor:
     implausible: list[ImplausibleFact] = field(default_factory=list)
     # The text as given (surfaces are cut from it); `text` has code blocks blanked out, same offsets.
     source: str = ""
+    # Span of "refractory to an IMiD" / "IMiD-refractory", when the text says so.
+    imid_refractory: tuple[int, int] | None = None
 
     # ---- helpers -------------------------------------------------------------------------------
     def add(self, fld: str, value: Any, start: int, end: int, rule: str) -> None:
@@ -292,6 +296,10 @@ class _Extractor:
                     self.add("other_refractory", fld.split(":", 1)[1], start, end, rule)
                 continue
             if fld == "imid":
+                # Which IMiD is not said, so no drug takes the status; an IMiD-refractory disease that is
+                # also PI- and anti-CD38-refractory is still triple-class refractory (see patient()).
+                if value == "refractory":
+                    self.imid_refractory = self.imid_refractory or (start, end)
                 continue
             self.add(fld, value, start, end, rule)
 
@@ -329,6 +337,9 @@ class _Extractor:
                 gap = self.text[agent.mention.end : cursor]
                 if chained and (attached or not SEPARATORS.match(gap)):
                     break
+                # "refractory to len and bortezomib, dara naive": bortezomib has its status already.
+                if chained and id(agent) in consumed:
+                    break
                 # "progressed on len, dara naive": len has its own status (refractory); the list ends.
                 if chained and re.search(
                     self.lex["progression_before"],
@@ -343,7 +354,9 @@ class _Extractor:
                 chained.append(agent)
                 cursor = agent.mention.start
             # "refractory to len, pom, dara", "double refractory (len and dara)"
-            if not chained and (ahead := re.match(r"\s+to(?=\s)|\s*\(", self.text[m.end() :])):
+            opens_list = r"\s+to(?:\s+(?:both|all(?:\s+of)?|each\s+of))?(?=\s)|\s*\("
+            ahead = re.match(opens_list, self.text[m.end() :], re.IGNORECASE)
+            if not chained and ahead:
                 cursor = m.end() + len(ahead.group(0))
                 for agent in [a for a in agents if a.mention.start >= cursor]:
                     gap = self.text[cursor : agent.mention.start]
@@ -796,6 +809,13 @@ class _Extractor:
             self.add("triple_class_refractory", True, m.start(), m.end(), "triple_class_refractory")
             for fld in ("pi", "anti_cd38"):
                 self.add(fld, "refractory", m.start(), m.end(), "triple_class_refractory")
+        # "refractory to a PI, an IMiD and an anti-CD38 antibody"
+        pi = next((f for f in self.facts if f.field in ("pi", *PI_DRUGS) and f.value == "refractory"), None)
+        cd38 = next((f for f in self.facts if f.field == "anti_cd38" and f.value == "refractory"), None)
+        if self.imid_refractory and pi and cd38:
+            start = min(self.imid_refractory[0], pi.start, cd38.start)
+            end = max(self.imid_refractory[1], pi.end, cd38.end)
+            self.add("triple_class_refractory", True, start, end, "refractory_to_each_class")
         if m := self.search(r"\bpenta[-\s]?(?:class[-\s])?refractory\b"):
             self.add("penta_refractory", True, m.start(), m.end(), "penta_refractory")
             self.add("triple_class_refractory", True, m.start(), m.end(), "penta_refractory")

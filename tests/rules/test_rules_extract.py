@@ -344,6 +344,41 @@ from assistant.rules import extract_facts
             {"neuropathy_grade": 2},
             id="neuropathy-roman-grade",
         ),
+        pytest.param(
+            "2 prior lines; refractory to a PI, an IMiD and an anti-CD38 antibody.",
+            {"triple_class_refractory": True, "anti_cd38": "refractory"},
+            id="refractory-to-each-class-with-articles",
+        ),
+        pytest.param(
+            "2 prior lines. IMiD-refractory, PI-refractory, dara refractory.",
+            {"triple_class_refractory": True},
+            id="class-refractory-words",
+        ),
+        pytest.param(
+            "Refractory to both len and bortezomib, dara naive, 2 prior lines.",
+            {"lenalidomide": "refractory", "bortezomib": "refractory", "anti_cd38": "naive"},
+            id="refractory-to-both-then-naive",
+        ),
+        pytest.param(
+            "VRd x4 -> auto -> Rev maint 10 mg. PD on Rev. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="rev-is-lenalidomide",
+        ),
+        pytest.param(
+            "s/p 3 LOT (VRd/ASCT/R; DKd; Isa-Pd). Now PD on Isa-Pd. Len refr, pom refr, dara refr, K refr.",
+            {"lenalidomide": "refractory", "carfilzomib": "refractory"},
+            id="refr-abbreviation",
+        ),
+        pytest.param(
+            "VRd then len maintenance; lenalidomide refractoriness documented. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="refractoriness",
+        ),
+        pytest.param(
+            "Refractory to an IMiD. 1 prior line: VRd/ASCT/R.",
+            {"lenalidomide": "unknown", "triple_class_refractory": None},
+            id="imid-refractory-names-no-drug",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
