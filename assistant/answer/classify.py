@@ -92,12 +92,23 @@ def out_of_scope_reason(text: str) -> str:
     if _first(p.chit_chat, text):
         return NOT_CLINICAL
     disease = _first(p.other_diseases, text)
+    early = _first(p.early_myeloma, text)
+    if (disease or early) and _relapsing_myeloma_case(text):
+        # "Prior DLBCL (R-CHOP 2012). Myeloma: VRd/ASCT/len, PD on len": the other disease is history.
+        return ""
     if disease:
         return f"about another condition ({disease.group(0)})"
-    early = _first(p.early_myeloma, text)
     if early and not _first(p.relapse_context, text):
         return f"about {early.group(0)} myeloma, not relapsed or refractory disease"
     return ""
+
+
+def _relapsing_myeloma_case(text: str) -> bool:
+    """The rule layer's reading: a myeloma treated with myeloma drugs and now relapsing is in scope even
+    when the text also names a precursor or another disease in the history."""
+    from assistant.rules import extract_facts  # the rule layer owns what counts as in scope
+
+    return extract_facts(text).profile.scope == "rrmm"
 
 
 def is_treatment_ask(text: str) -> bool:

@@ -554,12 +554,40 @@ class _Extractor:
             self.add("prior_lines", n, m.start(), m.end(), rule)
 
     def lex_scope(self) -> str | None:
+        relapse = self.search(self.lex["relapse_statement"])
         for scope, pattern in self.lex["out_of_scope"].items():
             if self.search(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE):
-                if scope == "newly_diagnosed" and self.search(self.lex["relapse_statement"]):
+                if scope == "newly_diagnosed" and relapse:
+                    continue
+                # "Smouldering MM since 2015, progressed to active MM. VRd -> ASCT -> len, PD on len",
+                # "Prior DLBCL (R-CHOP 2012). Myeloma: VRd/ASCT/len, PD on len": a precursor or another
+                # disease in the history of a myeloma treated with myeloma drugs and now relapsing.
+                if (
+                    scope in ("smoldering", "other_disease")
+                    and (relapse or self.search(r"\bPD\b", flags=0))
+                    and self.names_myeloma_drugs()
+                ):
                     continue
                 return scope
         return None
+
+    def names_myeloma_drugs(self) -> bool:
+        """Does the history name an IMiD, PI or anti-CD38 antibody given (by name or in a regimen code; a
+        lone letter such as the R of R-CHOP, or a drug proposed or asked about, does not count)?"""
+        classes = {"IMiD", "PI", "anti-CD38"}
+        drugs, regimens = self.vocab.drugs, self.vocab.regimens
+        named = [
+            m.id
+            for m in self.vocab.find_drugs(self.text)
+            if len(m.surface) > 1 and self.is_history(m.start, m.end)
+        ]
+        named += [
+            d
+            for m in self.vocab.find_regimens(self.text)
+            if m.id in regimens and self.is_history(m.start, m.end)
+            for d in regimens[m.id].drugs
+        ]
+        return any(d in drugs and drugs[d].drug_class in classes for d in named)
 
     # ---- everything else -----------------------------------------------------------------------
     def scope(self) -> None:
@@ -824,9 +852,12 @@ class _Extractor:
         pres = lex["relapse_presentation"]
         crab_absent = self.search(pres["crab_absent"])
         # "no new lytic lesions, no anaemia" describes a relapse without CRAB features.
-        clinical = self.findings(pres["clinical"], flags=0)[0] or self.findings(
-            r"\b(?:symptomatic|clinical relapse|lytic|fracture|bone pain|an(?:a)?emia|hypercalc\w*)\b"
-        )[0]
+        clinical = (
+            self.findings(pres["clinical"], flags=0)[0]
+            or self.findings(
+                r"\b(?:symptomatic|clinical relapse|lytic|fracture|bone pain|an(?:a)?emia|hypercalc\w*)\b"
+            )[0]
+        )
         if crab_absent:
             self.add("crab_absent", True, crab_absent.start(), crab_absent.end(), "no_crab")
         if clinical:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.classify import classify_turn, describes_patient
+from assistant.answer.classify import classify_turn, describes_patient, out_of_scope_reason
 
 
 @pytest.mark.parametrize(
@@ -61,6 +61,32 @@ def test_classify_out_of_scope_gives_reason() -> None:
     result = classify_turn("Best induction for NDMM, transplant eligible?")
     assert result.kind == "out_of_scope"
     assert "NDMM" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "in_scope"),
+    [
+        pytest.param(
+            "Prior DLBCL (R-CHOP 2012, in CR). Myeloma: VRd/ASCT/len maint, PD on len. Options?",
+            True,
+            id="other-cancer-in-a-relapsing-myeloma-history",
+        ),
+        pytest.param(
+            "Smouldering MM since 2015, progressed to active MM 2019. VRd -> ASCT -> len, PD on len.",
+            True,
+            id="smouldering-before-a-relapsing-myeloma",
+        ),
+        pytest.param("DLBCL relapsed after R-CHOP, is glofitamab an option?", False, id="relapsed-lymphoma"),
+        pytest.param(
+            "AL amyloidosis relapsing after Dara-CyBorD, what next?", False, id="relapsed-amyloidosis"
+        ),
+        pytest.param("High-risk SMM, rising M-spike. Len-dex?", False, id="smouldering-asking-about-len"),
+    ],
+)
+def test_out_of_scope_reason_reads_the_history(text: str, in_scope: bool) -> None:
+    """Another disease or a precursor in the history of a relapsing, treated myeloma is history; the
+    rule layer's scope decides, so the answer and the branch card never disagree."""
+    assert (out_of_scope_reason(text) == "") is in_scope
 
 
 @pytest.mark.parametrize(

@@ -379,6 +379,32 @@ from assistant.rules import extract_facts
             {"lenalidomide": "unknown", "triple_class_refractory": None},
             id="imid-refractory-names-no-drug",
         ),
+        pytest.param(
+            "Hx of smouldering MM since 2015, progressed to active MM 2019. "
+            "VRd -> ASCT -> len maint, PD on len 2024.",
+            {"scope": "rrmm", "lenalidomide": "refractory"},
+            id="smouldering-in-the-history",
+        ),
+        pytest.param(
+            "IgG-k MGUS since 2010, MM dx 2018. VRd/ASCT/R maint, PD on R.",
+            {"scope": "rrmm"},
+            id="mgus-in-the-history",
+        ),
+        pytest.param(
+            "Prior DLBCL (R-CHOP 2012, in CR). Myeloma: VRd/ASCT/len maint, PD on len.",
+            {"scope": "rrmm"},
+            id="other-cancer-in-the-history",
+        ),
+        pytest.param(
+            "DLBCL relapsed after R-CHOP, is glofitamab an option?",
+            {"scope": "other_disease"},
+            id="relapsed-other-disease-stays-out-of-scope",
+        ),
+        pytest.param(
+            "High-risk SMM, rising M-spike. Len-dex per ECOG trial?",
+            {"scope": "smoldering"},
+            id="smoldering-asking-about-len-stays-out-of-scope",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
