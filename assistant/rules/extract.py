@@ -349,7 +349,12 @@ class _Extractor:
                     break
                 # "Rd (refractory)": a status in brackets right after the drug.
                 bracketed = re.fullmatch(r"\s*\(\s*", gap) and self.text[m.end() : m.end() + 1] == ")"
-                if not chained and not (re.fullmatch(r"\s*-?\s*", gap) or bracketed):
+                # "Dara: naive", "Isa-Kd -> refractory", "Isa-Kd, refractory." (a comma only when the status
+                # ends the clause: in "KRd, refractory to len" it belongs to len).
+                labelled = re.fullmatch(r"\s*(?::|->|→|=)\s*", gap) or (
+                    re.fullmatch(r"\s*,\s*", gap) and re.match(r"\s*(?:[.;)\n]|$)", self.text[m.end() :])
+                )
+                if not chained and not (re.fullmatch(r"\s*-?\s*", gap) or bracketed or labelled):
                     break
                 chained.append(agent)
                 cursor = agent.mention.start

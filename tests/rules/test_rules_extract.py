@@ -405,6 +405,36 @@ from assistant.rules import extract_facts
             {"scope": "smoldering"},
             id="smoldering-asking-about-len-stays-out-of-scope",
         ),
+        pytest.param(
+            "VRd/ASCT/len maint, PD on len. Dara: never.",
+            {"anti_cd38": "naive"},
+            id="labelled-never",
+        ),
+        pytest.param(
+            "VRd/ASCT/len maint, PD on len. Dara: No.",
+            {"anti_cd38": "naive"},
+            id="labelled-no",
+        ),
+        pytest.param(
+            "VRd/ASCT/len maint, PD on len. Dara: naive. Pom: naive.",
+            {"anti_cd38": "naive", "pomalidomide": "naive"},
+            id="labelled-status",
+        ),
+        pytest.param(
+            "Isa-Kd → refractory. Before that VRd/auto/len maintenance, PD on len maintenance. 2 lines.",
+            {"anti_cd38": "refractory", "carfilzomib": "refractory"},
+            id="arrow-status",
+        ),
+        pytest.param(
+            "2 prior lines: VRd/ASCT/R (PD on R), then Isa-Kd, refractory.",
+            {"anti_cd38": "refractory"},
+            id="comma-status-ends-the-clause",
+        ),
+        pytest.param(
+            "VRd x4 -> ASCT, KRd, refractory to len. 2 prior lines.",
+            {"carfilzomib": "exposed_not_refractory", "lenalidomide": "refractory"},
+            id="comma-status-to-a-later-drug",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
