@@ -518,19 +518,42 @@ class _Extractor:
                 return None
             return int(s) if s.isdigit() else words.get(s.lower())
 
-        explicit = self.search(lex["explicit"])
-        if explicit and num(explicit.group(1)) is not None:
+        # "5 prior lines in total" is the count even after "dara given in the last 2 lines".
+        stated = [m for m in self.finditer(lex["explicit"]) if num(m.group(1)) is not None]
+        stated += [m for m in self.finditer(lex["labelled_count"])]
+        counted = [m for m in stated if re.search(r"prior|previous|total", m.group(0), re.IGNORECASE)]
+        if explicit := (counted or stated or [None])[0]:
             self.add(
                 "prior_lines", num(explicit.group(1)), explicit.start(), explicit.end(), "explicit_line_count"
             )
             return
         candidates: list[tuple[int, re.Match, str]] = []
+        received = [a for a in agents if a.history]
         for m in self.finditer(lex["current_line"]):
             n = num(m.group(1) or m.group(2))
             if n:
-                candidates.append((n - 1, m, "current_line_number"))
+                # "2nd line DKd, progressed" / "PD on Dara-Kd at 2nd line": that line was given; else the
+                # patient stands at it now ("what for 2nd line?").
+                given = any(
+                    (
+                        a.mention.start >= m.end()
+                        and re.fullmatch(lex["line_then_regimen"], self.text[m.end() : a.mention.start], re.I)
+                    )
+                    or (
+                        a.mention.end <= m.start()
+                        and re.fullmatch(lex["regimen_then_line"], self.text[a.mention.end : m.start()], re.I)
+                    )
+                    for a in received
+                )
+                candidates.append(
+                    (n if given else n - 1, m, "line_given" if given else "current_line_number")
+                )
         for m in self.finditer(lex["numbered_line"], flags=0):
             candidates.append((int(m.group(1)), m, "numbered_line"))
+        for m in self.finditer(lex["labelled_line"]):
+            # Only a label followed by a received regimen counts: "1. VRd", "Line 2: DKd".
+            if any(0 <= a.mention.start - m.end() <= 3 for a in received):
+                candidates.append((int(m.group(1) or m.group(2)), m, "labelled_line"))
         for m in self.finditer(lex["nth_relapse"]):
             n = num(m.group(1) or m.group(2))
             if n:

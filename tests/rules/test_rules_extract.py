@@ -435,6 +435,43 @@ from assistant.rules import extract_facts
             {"carfilzomib": "exposed_not_refractory", "lenalidomide": "refractory"},
             id="comma-status-to-a-later-drug",
         ),
+        pytest.param(
+            "Line 1: VRd + ASCT + R maintenance (PD on R)\n"
+            "Line 2: DKd, progressed\nLine 3: Pd, progressing now",
+            {"prior_lines": 3, "pomalidomide": "refractory"},
+            id="labelled-lines",
+        ),
+        pytest.param(
+            "Lines:\n1. VRd x6 -> ASCT -> R maint (PD on R 2021)\n"
+            "2. DKd (PD 2023)\n3. Pd\nNow progressing on Pd.",
+            {"prior_lines": 3},
+            id="numbered-list-of-lines",
+        ),
+        pytest.param(
+            "VRd/ASCT/R maint, PD on R; 2nd line DKd, progressed 2 months into DKd. Pom naive.",
+            {"prior_lines": 2, "anti_cd38": "refractory"},
+            id="regimen-given-at-2nd-line",
+        ),
+        pytest.param(
+            "Progressed on Dara-Kd at 2nd line. Before: VRd/ASCT/R maint, PD on R.",
+            {"prior_lines": 2, "anti_cd38": "refractory"},
+            id="regimen-at-2nd-line",
+        ),
+        pytest.param(
+            "Prior lines: 2 (VRd/ASCT; KRd). PD on KRd. Dara naive.",
+            {"prior_lines": 2},
+            id="labelled-line-count",
+        ),
+        pytest.param(
+            "Dara given in the last 2 lines; 5 prior lines in total. Triple-class refractory.",
+            {"prior_lines": 5},
+            id="prior-count-over-other-line-numbers",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> R maint, PD on R. What for 2nd line?",
+            {"prior_lines": 1},
+            id="asking-for-2nd-line",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
