@@ -84,9 +84,17 @@ def _number(text: str) -> float:
     return float(text.replace("\u2212", "-"))
 
 
-def _months(number: str, unit: str) -> int:
-    value = _number(number)
-    return round(value * 12) if unit.lower().startswith("y") else round(value)
+def _months(number: str, unit: str) -> float:
+    """A time in months: whole months for years and months, one decimal for days and weeks ("45 days" is
+    1.5 months, so "within 60 days" keeps its meaning)."""
+    value, unit = _number(number), unit.lower()
+    if unit.startswith("y"):
+        return round(value * 12)
+    if unit.startswith("d"):
+        return round(value / 30.4375, 1)
+    if unit.startswith("w"):
+        return round(value * 7 / 30.4375, 1)
+    return round(value)
 
 
 @dataclass

@@ -472,6 +472,26 @@ from assistant.rules import extract_facts
             {"prior_lines": 1},
             id="asking-for-2nd-line",
         ),
+        pytest.param(
+            "Prior VRd x8 then stopped. Progressed within 60 days of last len dose. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="within-60-days-of-last-dose",
+        ),
+        pytest.param(
+            "VRd then len maintenance. Progressed 45 days after last dose. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="days-after-last-dose",
+        ),
+        pytest.param(
+            "VRd then len maint, len discontinued 3 weeks before PD. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="weeks-before-pd",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> len maint. Off len 6 weeks, now relapsing. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="off-len-weeks",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
