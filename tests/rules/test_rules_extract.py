@@ -492,6 +492,26 @@ from assistant.rules import extract_facts
             {"lenalidomide": "refractory"},
             id="off-len-weeks",
         ),
+        pytest.param(
+            "VRd -> ASCT. Relapsed 2 yrs post ASCT on Revlimid maintenance. Dara naive.",
+            {"lenalidomide": "refractory", "months_since_asct": 24},
+            id="relapsed-time-post-asct-on-len",
+        ),
+        pytest.param(
+            "VRd/ASCT. Relapse at 18 months post auto, on len maint. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="relapse-at-time-comma-on-len",
+        ),
+        pytest.param(
+            "VRd x4, ASCT 2020, relapse 2023 on R. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="relapse-year-on-r",
+        ),
+        pytest.param(
+            "Rd continuous since 2021, now PD. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="continuous-since-now-pd",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
