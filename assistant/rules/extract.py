@@ -415,7 +415,7 @@ class _Extractor:
             before = self.text[max(0, agent.mention.start - 40) : agent.mention.start]
             sentence = next(self.text[s:e] for s, e in self.sentences() if s <= agent.mention.start < e)
             neg = re.search(
-                r"(?:\bno|\bnever\s+(?:had|received|got|been\s+on|exposed\s+to)|\bnot\s+had)"
+                r"(?:\bno|\bnever\s+(?:had|received|got|seen|been\s+on|(?:been\s+)?exposed\s+to)|\bnot\s+had)"
                 r"\s+(?:an?\s+|prior\s+|previous\s+)?$",
                 before,
                 re.IGNORECASE,

@@ -512,6 +512,26 @@ from assistant.rules import extract_facts
             {"lenalidomide": "refractory"},
             id="continuous-since-now-pd",
         ),
+        pytest.param(
+            "VRd x6, ASCT deferred (cells stored), len maint, PD on len. Dara naive.",
+            {"prior_asct": False},
+            id="asct-deferred",
+        ),
+        pytest.param(
+            "VRd then R maint, never transplanted, PD on R. Dara naive.",
+            {"prior_asct": False},
+            id="never-transplanted",
+        ),
+        pytest.param(
+            "An 81-year-old woman, VRd -> R maint, PD on R. Dara naive.",
+            {"age": 81},
+            id="hyphenated-age",
+        ),
+        pytest.param(
+            "VRd/ASCT/R, PD on R. never seen an anti-CD38 mAb.",
+            {"anti_cd38": "naive"},
+            id="never-seen-a-cd38",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
