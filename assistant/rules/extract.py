@@ -271,8 +271,39 @@ class _Extractor:
             and not re.match(self.lex["availability_after"], self.text[end:], re.IGNORECASE)
         )
 
+    def drug_runs(self, taken: list[tuple[int, int]]) -> list[Mention]:
+        """Regimens written drug by drug with their steroid ("Kyprolis-dex", "daratumumab + pomalidomide +
+        dex"): a run of drugs joined by '-', '+' or 'plus' that includes dexamethasone or prednisone is the
+        regimen of those drugs, when the vocabulary has one."""
+        by_drugs: dict[frozenset[str], str] = {}
+        for code, regimen in self.vocab.regimens.items():
+            if regimen.kind == "regimen" and len(regimen.drugs) >= 2:
+                by_drugs.setdefault(frozenset(regimen.drugs), code)
+        drugs = [
+            d
+            for d in self.vocab.find_drugs(self.text)
+            if not any(s <= d.start and d.end <= e for s, e in taken)
+        ]
+        runs: list[list[Mention]] = []
+        for d in drugs:
+            if runs and re.fullmatch(r"\s*(?:-|\+|&|plus)\s*", self.text[runs[-1][-1].end : d.start], re.I):
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        found = []
+        for run in runs:
+            ids = frozenset(d.id for d in run)
+            code = by_drugs.get(ids)
+            if len(run) >= 2 and ids & {"dexamethasone", "prednisone"} and code:
+                start, end = run[0].start, run[-1].end
+                found.append(Mention(id=code, start=start, end=end, surface=self.text[start:end]))
+        return found
+
     def agents(self) -> list[_Agent]:
         regimens = self.vocab.find_regimens(self.text)
+        regimens = sorted(
+            [*regimens, *self.drug_runs([(r.start, r.end) for r in regimens])], key=lambda r: r.start
+        )
         taken = [(r.start, r.end) for r in regimens]
         out: list[_Agent] = []
         for r in regimens:
@@ -570,7 +601,7 @@ class _Extractor:
                 candidates.append((n + 1 if given else n, m, "nth_relapse"))
         history = [a for a in agents if a.history and a.regimen]
         if history:
-            count = self.described_lines(history)
+            count = self.described_lines(history) + self.earlier_drugs_outside(agents, history)
             span = (history[0].mention.start, history[-1].mention.end)
             m = re.match(r"(?s).*", self.text[span[0] : span[1]])
             candidates.append((count, _FakeMatch(span[0], span[1], m.group(0) if m else ""), "history_count"))
@@ -715,6 +746,19 @@ class _Extractor:
             "lenalidomide_exposure_unclear", True, first.start, first.end, "lenalidomide_timing_not_stated"
         )
 
+    def earlier_drugs_outside(self, agents: list[_Agent], history: list[_Agent]) -> bool:
+        """'Pt on Pd, progressive disease, prior len and bortezomib refractory': drugs named as earlier
+        therapy that no told regimen contains were a line of their own, which the regimens do not tell."""
+        told = {d for a in history for d in self.vocab.regimens[a.regimen].drugs}
+        cue = re.compile(r"\b(?:prior|previous(?:ly)?|before that|earlier)\b[^.;]{0,30}$", re.IGNORECASE)
+        return any(
+            not a.regimen
+            and a.history
+            and not set(self.agent_drugs(a)) <= told
+            and cue.search(self.text[max(0, a.mention.start - 40) : a.mention.start])
+            for a in agents
+        )
+
     def history_inference(self, agents: list[_Agent]) -> None:
         """A described treatment history that never names a drug means the patient never had it."""
         history = [a for a in agents if a.history and a.regimen]
@@ -726,12 +770,17 @@ class _Extractor:
         # regimens are not the whole history, so an unnamed drug is unknown, not naive.
         stated = self.first("prior_lines")
         told = self.described_lines(history)
-        partial = self.search(TRIPLE_CLASS) is not None or (
-            stated is not None and isinstance(stated.value, int) and stated.value > told
+        earlier = self.earlier_drugs_outside(agents, history)
+        partial = (
+            self.search(TRIPLE_CLASS) is not None
+            or (stated is not None and isinstance(stated.value, int) and stated.value > told)
+            or earlier
         )
         for fld in STATUS_FIELDS:
             if fld not in seen and fld != "pi" and not partial:  # the class status follows from the drugs
                 self.add(fld, "naive", start, end, "not_in_described_history")
+        if earlier:
+            return  # the first regimen told is not the front line, and the transplant history is untold
         if "prior_asct" not in seen:
             self.add("prior_asct", False, start, end, "not_in_described_history")
         frontline = history[0]

@@ -532,6 +532,26 @@ from assistant.rules import extract_facts
             {"anti_cd38": "naive"},
             id="never-seen-a-cd38",
         ),
+        pytest.param(
+            "VRd -> ASCT -> len maint, PD on len. Then Kyprolis-dex, PD on Kyprolis-dex. Dara naive.",
+            {"prior_lines": 2, "carfilzomib": "refractory"},
+            id="brand-name-doublet-is-a-line",
+        ),
+        pytest.param(
+            "VRd/ASCT/len maint, PD on len; then daratumumab + pomalidomide + dex, now progressing.",
+            {"prior_lines": 2, "pomalidomide": "refractory", "anti_cd38": "refractory"},
+            id="drug-by-drug-triplet-is-a-line",
+        ),
+        pytest.param(
+            "VRd/ASCT/R, PD on R; then Kd, PD on Kd. Dara naive.",
+            {"prior_lines": 2},
+            id="pd-semicolon-then-next-line",
+        ),
+        pytest.param(
+            "Pt on Pd, progressive disease, prior len and bortezomib refractory",
+            {"prior_lines": 2, "anti_cd38": "unknown", "prior_asct": None, "frontline_regimen": None},
+            id="earlier-drugs-outside-the-told-regimen",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
