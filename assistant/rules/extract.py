@@ -116,8 +116,9 @@ class _Extractor:
     implausible: list[ImplausibleFact] = field(default_factory=list)
     # The text as given (surfaces are cut from it); `text` has code blocks blanked out, same offsets.
     source: str = ""
-    # Span of "refractory to an IMiD" / "IMiD-refractory", when the text says so.
+    # Span of "refractory to an IMiD" / "IMiD-refractory", when the text says so; every IMiD-class status.
     imid_refractory: tuple[int, int] | None = None
+    imid_statuses: list[tuple[str, int, int]] = field(default_factory=list)
 
     # ---- helpers -------------------------------------------------------------------------------
     def add(self, fld: str, value: Any, start: int, end: int, rule: str) -> None:
@@ -335,10 +336,12 @@ class _Extractor:
                     self.add("other_refractory", fld.split(":", 1)[1], start, end, rule)
                 continue
             if fld == "imid":
-                # Which IMiD is not said, so no drug takes the status; an IMiD-refractory disease that is
-                # also PI- and anti-CD38-refractory is still triple-class refractory (see patient()).
+                # Which IMiD is not said: the status goes to the only IMiD the history names, if one
+                # (sole_imid_status); an IMiD-refractory disease that is also PI- and anti-CD38-refractory
+                # is triple-class refractory (patient()).
                 if value == "refractory":
                     self.imid_refractory = self.imid_refractory or (start, end)
+                self.imid_statuses.append((value, start, end))
                 continue
             self.add(fld, value, start, end, rule)
 
@@ -412,9 +415,21 @@ class _Extractor:
                     chained.append(agent)
                     cursor = agent.mention.end
             # "VRd, KRd, DPd, IsaKd. Refractory to last line.": the last regimen received.
-            if not chained and re.match(self.lex["status_to_last_line"], self.text[m.end() :], re.IGNORECASE):
+            last_line = re.match(self.lex["status_to_last_line"], self.text[m.end() :], re.IGNORECASE)
+            if not chained and last_line:
+                # "refractory to last line (Isa-Pd)": the regimen in brackets; else the last one told.
+                after = m.end() + last_line.end()
+                bracket = re.match(r"\s*\(", self.text[after:])
+                named = [
+                    a
+                    for a in agents
+                    if bracket
+                    and a.regimen
+                    and a.mention.start >= after
+                    and ")" not in self.text[after : a.mention.start]
+                ]
                 received = [a for a in agents if a.history and a.regimen and a.mention.end <= m.start()]
-                chained = received[-1:]
+                chained = named[:1] or received[-1:]
                 cursor = chained[0].mention.start if chained else cursor
             # "3 prior lines incl. len, bortezomib, daratumumab; refractory to all three": every agent named
             # earlier in the sentence.
@@ -686,7 +701,7 @@ class _Extractor:
                 ):
                     self.add("prior_asct", True, m.start(), m.end(), "transplant_in_history")
                     break
-        for key in ("months_since", "months_since_at"):
+        for key in ("months_since", "months_since_fraction", "months_since_at"):
             m = self.search(lex[key])
             if m:
                 self.add("months_since_asct", _months(m.group(1), m.group(2)), m.start(), m.end(), key)
@@ -745,6 +760,24 @@ class _Extractor:
         self.add(
             "lenalidomide_exposure_unclear", True, first.start, first.end, "lenalidomide_timing_not_stated"
         )
+
+    def sole_imid_status(self, agents: list[_Agent]) -> None:
+        """'1 prior line (VRd/ASCT/R). IMiD-refractory.': a status stated for the IMiD class belongs to the
+        IMiD the history names, when it names exactly one and says nothing of that drug itself."""
+        if not self.imid_statuses:
+            return
+        imids = {"lenalidomide", "pomalidomide", "thalidomide"}
+        named = {d for a in agents if a.history for d in self.agent_drugs(a)} & imids
+        if len(named) != 1:
+            return
+        drug = named.pop()
+        if any(
+            f.field == drug and f.value in ("refractory", "exposed_not_refractory", "naive")
+            for f in self.facts
+        ):
+            return
+        value, start, end = self.imid_statuses[0]
+        self.add(drug, value, start, end, "imid_class_status_to_the_one_imid_given")
 
     def earlier_drugs_outside(self, agents: list[_Agent], history: list[_Agent]) -> bool:
         """'Pt on Pd, progressive disease, prior len and bortezomib refractory': drugs named as earlier
@@ -1002,6 +1035,7 @@ class _Extractor:
         agents = self.agents()
         self.scope()
         self.drug_statuses(agents)
+        self.sole_imid_status(agents)
         self.prior_lines(agents)
         self.asct(agents)
         self.lenalidomide_timing(agents)

@@ -376,8 +376,8 @@ from assistant.rules import extract_facts
         ),
         pytest.param(
             "Refractory to an IMiD. 1 prior line: VRd/ASCT/R.",
-            {"lenalidomide": "unknown", "triple_class_refractory": None},
-            id="imid-refractory-names-no-drug",
+            {"lenalidomide": "refractory", "triple_class_refractory": None},
+            id="imid-refractory-is-the-one-imid-given",
         ),
         pytest.param(
             "Hx of smouldering MM since 2015, progressed to active MM 2019. "
@@ -551,6 +551,49 @@ from assistant.rules import extract_facts
             "Pt on Pd, progressive disease, prior len and bortezomib refractory",
             {"prior_lines": 2, "anti_cd38": "unknown", "prior_asct": None, "frontline_regimen": None},
             id="earlier-drugs-outside-the-told-regimen",
+        ),
+        pytest.param(
+            "Relapsed after 3 prior lines; refractory to last line (Isa-Pd). "
+            "Bortezomib and len exposed, not refractory.",
+            {"anti_cd38": "refractory", "pomalidomide": "refractory"},
+            id="refractory-to-last-line-in-brackets",
+        ),
+        pytest.param(
+            "2 prior lines. Refractory to IMiDs (PD on len maintenance), PI-exposed, CD38-naive.",
+            {"anti_cd38": "naive", "lenalidomide": "refractory"},
+            id="cd38-naive",
+        ),
+        pytest.param(
+            "Anti-CD38 exposure: none. 1 prior line, PD on R maint.",
+            {"anti_cd38": "naive"},
+            id="capitalised-class-exposure-none",
+        ),
+        pytest.param(
+            "Relapse 18/12 post auto, on len maint. No dara yet.",
+            {"months_since_asct": 18, "lenalidomide": "refractory"},
+            id="months-as-fraction-of-a-year",
+        ),
+        pytest.param(
+            "1 prior line: VRd-lite x8, completed 2022. Not refractory to IMiDs. Dara naive.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="not-imid-refractory-is-the-one-imid-given",
+        ),
+        pytest.param(
+            "Relapsed disease, 1 prior line (VRd x 8 cycles then observation). "
+            "Progression 4 yrs after end of therapy. Darzalex-naive.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="years-after-end-of-therapy",
+        ),
+        pytest.param(
+            "1 prior line: KRd x 24 cycles, then stopped; relapse 8 mo later. No ASCT. Dara naive.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="krd-stopped-relapse-later",
+        ),
+        pytest.param(
+            "Kyprolis-dex at first relapse, progressed on it. "
+            "Before that VRd/ASCT/Revlimid maint with PD on Revlimid. Darzalex naive.",
+            {"carfilzomib": "refractory", "prior_lines": 2},
+            id="regimen-at-first-relapse-progressed",
         ),
     ],
 )
