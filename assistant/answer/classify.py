@@ -93,22 +93,25 @@ def out_of_scope_reason(text: str) -> str:
         return NOT_CLINICAL
     disease = _first(p.other_diseases, text)
     early = _first(p.early_myeloma, text)
-    if (disease or early) and _relapsing_myeloma_case(text):
+    scope = _rule_layer_scope(text) if disease or early else None
+    if scope == "rrmm":
         # "Prior DLBCL (R-CHOP 2012). Myeloma: VRd/ASCT/len, PD on len": the other disease is history.
         return ""
     if disease:
         return f"about another condition ({disease.group(0)})"
-    if early and not _first(p.relapse_context, text):
+    # "NDMM: which induction lowers the risk of early relapse?" names a relapse but is about induction.
+    if early and (scope in ("newly_diagnosed", "smoldering") or not _first(p.relapse_context, text)):
         return f"about {early.group(0)} myeloma, not relapsed or refractory disease"
     return ""
 
 
-def _relapsing_myeloma_case(text: str) -> bool:
-    """The rule layer's reading: a myeloma treated with myeloma drugs and now relapsing is in scope even
-    when the text also names a precursor or another disease in the history."""
-    from assistant.rules import extract_facts  # the rule layer owns what counts as in scope
+def _rule_layer_scope(text: str) -> str | None:
+    """The rule layer's reading of the scope ("rrmm", "newly_diagnosed", ...), which owns what counts as
+    in scope: a myeloma treated with myeloma drugs and now relapsing is in scope even when the text also
+    names a precursor or another disease in the history."""
+    from assistant.rules import extract_facts
 
-    return extract_facts(text).profile.scope == "rrmm"
+    return extract_facts(text).profile.scope
 
 
 def is_treatment_ask(text: str) -> bool:

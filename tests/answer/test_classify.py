@@ -81,6 +81,16 @@ def test_classify_out_of_scope_gives_reason() -> None:
             "AL amyloidosis relapsing after Dara-CyBorD, what next?", False, id="relapsed-amyloidosis"
         ),
         pytest.param("High-risk SMM, rising M-spike. Len-dex?", False, id="smouldering-asking-about-len"),
+        pytest.param(
+            "NDMM 58M, t(4;14), fit. Which induction best reduces early relapse risk?",
+            False,
+            id="newly-diagnosed-asking-about-relapse-risk",
+        ),
+        pytest.param(
+            "How will frontline DRd in newly diagnosed patients change treatment at relapse?",
+            True,
+            id="frontline-therapy-seen-from-relapse",
+        ),
     ],
 )
 def test_out_of_scope_reason_reads_the_history(text: str, in_scope: bool) -> None:

@@ -595,6 +595,11 @@ from assistant.rules import extract_facts
             {"carfilzomib": "refractory", "prior_lines": 2},
             id="regimen-at-first-relapse-progressed",
         ),
+        pytest.param(
+            "NDMM 58M, t(4;14), fit. Which induction best reduces early relapse risk?",
+            {"scope": "newly_diagnosed"},
+            id="newly-diagnosed-relapse-risk",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
