@@ -600,6 +600,16 @@ from assistant.rules import extract_facts
             {"scope": "newly_diagnosed"},
             id="newly-diagnosed-relapse-risk",
         ),
+        pytest.param(
+            "D-VMP frontline, PD at 30 m on dara maint, 78 yo, len naive.",
+            {"age": 78},
+            id="months-m-is-not-male",
+        ),
+        pytest.param(
+            "67m, VRd/ASCT/R, PD on R.",
+            {"age": 67},
+            id="age-with-lowercase-sex",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
