@@ -35,6 +35,17 @@ STATUS_FIELDS = (*TRACKED_DRUGS, "pi", "anti_cd38")
 # Regimens given to transplant-ineligible patients in the sources' trials (ALCYONE enrolled patients
 # "not eligible for ASCT"; the Belgian review names VMP for elderly patients).
 INELIGIBLE_FRONTLINE = {"VMP", "D-VMP", "MPT", "MP", "MTP"}
+# Classes whose status is not tracked (steroids and chemotherapy are given again): any other drug given
+# and failed (a CAR-T, a bispecific, belantamab, selinexor...) is not offered again (other_refractory).
+UNTRACKED_CLASSES = {
+    "corticosteroid",
+    "alkylator",
+    "anthracycline",
+    "platinum",
+    "topoisomerase inhibitor",
+    "peptide-drug conjugate",
+}
+ONE_TIME_CLASSES = {"anti-BCMA CAR-T"}
 # "not", "never", "non-", and a contraction ("isn't len-refractory", "wasn’t refractory").
 NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 # Triple-class or penta-refractory disease: the patient had drugs of every main class.
@@ -272,6 +283,10 @@ class _Extractor:
             and not re.match(self.lex["availability_after"], self.text[end:], re.IGNORECASE)
         )
 
+    def one_time(self, agent: _Agent) -> bool:
+        drugs = self.vocab.drugs
+        return any(d in drugs and drugs[d].drug_class in ONE_TIME_CLASSES for d in self.agent_drugs(agent))
+
     def drug_runs(self, taken: list[tuple[int, int]]) -> list[Mention]:
         """Regimens written drug by drug with their steroid ("Kyprolis-dex", "daratumumab + pomalidomide +
         dex"): a run of drugs joined by '-', '+' or 'plus' that includes dexamethasone or prednisone is the
@@ -312,12 +327,21 @@ class _Extractor:
             fields = tuple(d for d in drugs if d in TRACKED_DRUGS)
             if any(d in ANTI_CD38_DRUGS for d in drugs):
                 fields += ("anti_cd38",)
+            # "Teclistamab already failed", "Elo-Rd refractory": the untracked agent is not offered again.
+            fields += tuple(
+                f"other:{d}"
+                for d in drugs
+                if d not in TRACKED_DRUGS
+                and d not in ANTI_CD38_DRUGS
+                and d in self.vocab.drugs
+                and self.vocab.drugs[d].drug_class not in UNTRACKED_CLASSES
+            )
             out.append(_Agent(r, fields, r.id, self.is_history(r.start, r.end)))
         for d in self.vocab.find_drugs(self.text):
             if any(s <= d.start and d.end <= e for s, e in taken):
                 continue
             fields = (d.id,) if d.id in TRACKED_DRUGS else ("anti_cd38",) if d.id in ANTI_CD38_DRUGS else ()
-            if not fields and d.id not in ("elotuzumab", "selinexor", "venetoclax"):
+            if not fields and self.vocab.drugs[d.id].drug_class in UNTRACKED_CLASSES:
                 continue
             out.append(_Agent(d, fields or (f"other:{d.id}",), None, self.is_history(d.start, d.end)))
         for cls, patterns in self.lex["class_terms"].items():
@@ -377,7 +401,8 @@ class _Extractor:
             attached = self.text[max(0, m.start() - 1) : m.start()] == "-"
             for agent in reversed([a for a in agents if a.mention.end <= m.start()]):
                 gap = self.text[agent.mention.end : cursor]
-                if chained and (attached or not SEPARATORS.match(gap)):
+                suspended = attached and re.fullmatch(r"-\s*(?:,|and|or|&|/)\s*", gap)
+                if chained and not suspended and (attached or not SEPARATORS.match(gap)):
                     break
                 # "refractory to len and bortezomib, dara naive": bortezomib has its status already.
                 if chained and id(agent) in consumed:
@@ -401,13 +426,17 @@ class _Extractor:
                 chained.append(agent)
                 cursor = agent.mention.start
             # "refractory to len, pom, dara", "double refractory (len and dara)"
-            opens_list = r"\s+to(?:\s+(?:both|all(?:\s+of)?|each\s+of))?(?=\s)|\s*\("
+            opens_list = r"\s+(?:only\s+)?to(?:\s+(?:both|all(?:\s+of)?|each\s+of))?(?=\s)|\s*\("
             ahead = re.match(opens_list, self.text[m.end() :], re.IGNORECASE)
             if not chained and ahead:
                 cursor = m.end() + len(ahead.group(0))
                 for agent in [a for a in agents if a.mention.start >= cursor]:
                     gap = self.text[cursor : agent.mention.start]
-                    if not SEPARATORS.match(gap):
+                    # "refractory to PI (bortezomib + carfilzomib), IMiD (len + pom) and anti-CD38 (dara)"
+                    grouped = chained and re.fullmatch(
+                        r"\s*\)?\s*(?:,|/|&|and|or|\+)?\s*\(?\s*(?:an?\s+)?", gap
+                    )
+                    if not (SEPARATORS.match(gap) or grouped):
                         break
                     # "refractory to len and bortezomib, dara-naive": dara has its own status.
                     if own_status.match(self.text[agent.mention.end :]):
@@ -461,7 +490,7 @@ class _Extractor:
             before = self.text[max(0, agent.mention.start - 40) : agent.mention.start]
             sentence = next(self.text[s:e] for s, e in self.sentences() if s <= agent.mention.start < e)
             neg = re.search(
-                r"(?:\bno|\bnever\s+(?:had|received|got|seen|been\s+on|(?:been\s+)?exposed\s+to)|\bnot\s+had)"
+                r"(?:\bno|\bnever(?:\s+(?:had|received|got|seen|been\s+on|(?:been\s+)?exposed\s+to))?|\bnot\s+had)"
                 r"\s+(?:an?\s+|prior\s+|previous\s+)?$",
                 before,
                 re.IGNORECASE,
@@ -539,6 +568,11 @@ class _Extractor:
                 # "PD 30 months in, still on dara maintenance"
                 or (maintenance and still_on and progression_in_sentence)
                 or listed_with_progressed
+                # "relapse after Carvykti": a one-time treatment failed
+                or (
+                    self.one_time(agent)
+                    and re.search(self.lex["relapse_after_single_treatment"], before, re.IGNORECASE)
+                )
             ):
                 progressed.add(id(agent))
                 self.status(
@@ -607,7 +641,7 @@ class _Extractor:
         for m in self.finditer(lex["labelled_line"]):
             # Only a label followed by a received regimen counts: "1. VRd", "Line 2: DKd".
             if any(0 <= a.mention.start - m.end() <= 3 for a in received):
-                candidates.append((int(m.group(1) or m.group(2)), m, "labelled_line"))
+                candidates.append((int(next(g for g in m.groups() if g)), m, "labelled_line"))
         for m in self.finditer(lex["nth_relapse"]):
             n = num(m.group(1) or m.group(2))
             if n:
@@ -639,7 +673,7 @@ class _Extractor:
         relapse = self.search(self.lex["relapse_statement"])
         for scope, pattern in self.lex["out_of_scope"].items():
             if self.search(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE):
-                if scope == "newly_diagnosed" and relapse:
+                if scope == "newly_diagnosed" and (relapse or self.search(r"\bPD\b", flags=0)):
                     continue
                 # "Smouldering MM since 2015, progressed to active MM. VRd -> ASCT -> len, PD on len",
                 # "Prior DLBCL (R-CHOP 2012). Myeloma: VRd/ASCT/len, PD on len": a precursor or another
@@ -951,7 +985,8 @@ class _Extractor:
             )
             for d in drugs:
                 self.add("unavailable_drugs", d, m.start(), m.end(), "not_available")
-        if m := self.search(r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory)\b"):
+        # "TCE but not TCR" is not triple-class refractory.
+        if m := self.findings(r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory)\b")[0]:
             self.add("triple_class_refractory", True, m.start(), m.end(), "triple_class_refractory")
             for fld in ("pi", "anti_cd38"):
                 self.add(fld, "refractory", m.start(), m.end(), "triple_class_refractory")

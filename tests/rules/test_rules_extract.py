@@ -610,6 +610,78 @@ from assistant.rules import extract_facts
             {"age": 67},
             id="age-with-lowercase-sex",
         ),
+        pytest.param(
+            "RRMM, TCE but not TCR: 4 prior lines, exposed to PI, IMiD and anti-CD38; "
+            "refractory only to lenalidomide. 68F.",
+            {
+                "triple_class_refractory": None,
+                "lenalidomide": "refractory",
+                "anti_cd38": "exposed_not_refractory",
+            },
+            id="not-tcr-refractory-only-to-len",
+        ),
+        pytest.param(
+            "pt refractory to PI (bortezomib + carfilzomib), IMiD (len + pom) and anti-CD38 (dara). "
+            "5 prior lines.",
+            {"carfilzomib": "refractory", "pomalidomide": "refractory", "anti_cd38": "refractory"},
+            id="refractory-to-bracketed-groups",
+        ),
+        pytest.param(
+            "DRd 1st line (PD on it), then Kd -> PD, then Pd -> PD.",
+            {"anti_cd38": "refractory", "carfilzomib": "refractory", "pomalidomide": "refractory"},
+            id="arrow-pd-ending-the-clause",
+        ),
+        pytest.param(
+            "3 prior lines; last regimen isatuximab-pomalidomide-dex, progressed after 9 months on it.",
+            {"anti_cd38": "refractory", "pomalidomide": "refractory"},
+            id="progressed-after-months-on-it",
+        ),
+        pytest.param(
+            "Daratumumab-VMP up front (2020), on single-agent Darzalex q4w until it stopped working "
+            "this spring. Revlimid naive.",
+            {"anti_cd38": "refractory", "frontline_anti_cd38": "D-VMP"},
+            id="until-it-stopped-working",
+        ),
+        pytest.param(
+            "Tx: 1L D-VRd/ASCT then len maint until PD (2022). 2L: PVd 2022-2024, progressed.",
+            {"prior_lines": 2, "pomalidomide": "refractory"},
+            id="line-labels-and-year-range",
+        ),
+        pytest.param(
+            "Penta-refractory, 6 prior lines. Teclistamab already failed. Options?",
+            {"other_refractory": frozenset({"teclistamab"})},
+            id="bispecific-failed",
+        ),
+        pytest.param(
+            "62F relapsing 14 mo after Carvykti (5th line), triple-class refractory.",
+            {"other_refractory": frozenset({"ciltacabtagene_autoleucel"})},
+            id="relapse-after-car-t",
+        ),
+        pytest.param(
+            "2 prior lines, lenalidomide- and bortezomib-refractory, dara naive.",
+            {"lenalidomide": "refractory", "bortezomib": "refractory"},
+            id="suspended-hyphen",
+        ),
+        pytest.param(
+            "s/p 3 lines (VCD-ASCT; VRd; KRd). Len-refr. Never Darzalex/Sarclisa.",
+            {"anti_cd38": "naive"},
+            id="never-without-a-verb",
+        ),
+        pytest.param(
+            "Hx: NDMM 2016 -> VTD/ASCT -> len maint (PD) -> DKd (PD) -> Pd (PD). Options now?",
+            {"scope": "rrmm"},
+            id="newly-diagnosed-history-with-pd",
+        ),
+        pytest.param(
+            "New dx IgG kappa myeloma, 66F, which induction?",
+            {"scope": "newly_diagnosed"},
+            id="new-dx",
+        ),
+        pytest.param(
+            "Age 58, VRd/ASCT/R, PD on R.",
+            {"age": 58},
+            id="capitalised-age",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
