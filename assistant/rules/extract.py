@@ -51,7 +51,7 @@ NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 # Triple-class or penta-refractory disease: the patient had drugs of every main class.
 TRIPLE_CLASS = r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory|penta[-\s]?(?:class[-\s])?refractory)\b"
 # A progression or relapse named anywhere ("PD", "progressing", "relapsed").
-PROGRESSION = re.compile(r"\b(?:PD|progress\w*|relaps\w*)\b", re.IGNORECASE)
+PROGRESSION = re.compile(r"\b(?:PD|progress\w*|relaps\w*|climb\w*)\b", re.IGNORECASE)
 # Between two agents of one list: "len, pom", "len and dara", "a PI, an IMiD and an anti-CD38".
 SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*(?:an?\s+)?$", re.IGNORECASE)
 
@@ -302,7 +302,8 @@ class _Extractor:
         ]
         runs: list[list[Mention]] = []
         for d in drugs:
-            if runs and re.fullmatch(r"\s*(?:-|\+|&|plus)\s*", self.text[runs[-1][-1].end : d.start], re.I):
+            joiner = r"\s*(?:-|\+|&|/|plus|,|and|,\s*and)\s*"
+            if runs and re.fullmatch(joiner, self.text[runs[-1][-1].end : d.start], re.I):
                 runs[-1].append(d)
             else:
                 runs.append([d])
@@ -419,7 +420,9 @@ class _Extractor:
                 # "Dara: naive", "Isa-Kd -> refractory", "Isa-Kd, refractory." (a comma only when the status
                 # ends the clause: in "KRd, refractory to len" it belongs to len).
                 labelled = re.fullmatch(r"\s*(?::|->|→|=)\s*", gap) or (
-                    re.fullmatch(r"\s*,\s*", gap) and re.match(r"\s*(?:[.;)\n]|$)", self.text[m.end() :])
+                    # "Revlimid/dex 2019-2023, resistant;"
+                    re.fullmatch(r"(?:\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?)?\s*,\s*", gap)
+                    and re.match(r"\s*(?:[.;)\n]|$)", self.text[m.end() :])
                 )
                 if not chained and not (re.fullmatch(r"\s*-?\s*", gap) or bracketed or labelled):
                     break
@@ -542,7 +545,7 @@ class _Extractor:
             progression_in_sentence = PROGRESSION.search(sentence)
             on_since = re.search(
                 r"\bon\s+(?:continuous\s+|low[-\s]dose\s+)?$", before, re.IGNORECASE
-            ) and re.match(r"\s+(?:\([^)]*\)\s*)?(?:since|for)\b", rest, re.IGNORECASE)
+            ) and re.match(r"\s+(?:\d+\s*mg\s+)?(?:\([^)]*\)\s*)?(?:since|for)\b", rest, re.IGNORECASE)
             # "dara-R maint": every drug of a maintenance written drug by drug is maintenance.
             run_end = agent.mention.end
             for other in agents:

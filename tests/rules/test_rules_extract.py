@@ -682,6 +682,43 @@ from assistant.rules import extract_facts
             {"age": 58},
             id="capitalised-age",
         ),
+        pytest.param(
+            "Lines: (1) CyBorD + auto 2016; (2) Revlimid/dex 2019-2023, resistant; (3) "
+            "Pomalyst-dex since 2023, progressing now. Never had a CD38 antibody.",
+            {"prior_lines": 3, "lenalidomide": "refractory", "pomalidomide": "refractory"},
+            id="bracket-numbered-lines-slash-regimen",
+        ),
+        pytest.param(
+            "58M had Velcade/Revlimid/dex x4 then autologous transplant in 2021 and has been on "
+            "Revlimid 10 mg since. Paraprotein has climbed from 2 to 14 g/L. Never had Darzalex.",
+            {"prior_lines": 1, "lenalidomide": "refractory"},
+            id="on-len-since-paraprotein-climbed",
+        ),
+        pytest.param(
+            "67M 1 prior line. VRd -> auto (2020) -> Revlimid maintenance which he stopped himself "
+            "5 weeks ago because of fatigue; now M-spike up. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="stopped-himself-weeks-ago",
+        ),
+        pytest.param(
+            "Pure biochemical PD (IgA 8 -> 15 g/L) 3 yrs after fixed-duration KRd x8 (no ASCT, no "
+            "maintenance). No end-organ damage.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="years-after-fixed-duration",
+        ),
+        pytest.param(
+            "He received VRd induction and an autologous transplant in 2018 followed by "
+            "lenalidomide maintenance, on which he progressed in 2021. At that point he was "
+            "treated with daratumumab, pomalidomide and dexamethasone, but his paraprotein has now "
+            "risen while still on DPd.",
+            {"prior_lines": 2, "anti_cd38": "refractory", "pomalidomide": "refractory"},
+            id="prose-second-line",
+        ),
+        pytest.param(
+            "62F relapsing 14 mo after Carvykti (5th line), triple-class refractory.",
+            {"prior_lines": 5},
+            id="regimen-then-line-in-brackets",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
