@@ -288,9 +288,10 @@ class _Extractor:
         return any(d in drugs and drugs[d].drug_class in ONE_TIME_CLASSES for d in self.agent_drugs(agent))
 
     def drug_runs(self, taken: list[tuple[int, int]]) -> list[Mention]:
-        """Regimens written drug by drug with their steroid ("Kyprolis-dex", "daratumumab + pomalidomide +
-        dex"): a run of drugs joined by '-', '+' or 'plus' that includes dexamethasone or prednisone is the
-        regimen of those drugs, when the vocabulary has one."""
+        """Regimens written drug by drug with their steroid ("Kyprolis-dex", "Revlimid/dex", "daratumumab +
+        pomalidomide + dex", "daratumumab, pomalidomide and dexamethasone"): a run of drugs joined by '-',
+        '+', '/', 'plus', ',' or 'and' that includes dexamethasone or prednisone is the regimen of those
+        drugs, when the vocabulary has one (a list without a steroid, "len, pom, dara", stays a list)."""
         by_drugs: dict[frozenset[str], str] = {}
         for code, regimen in self.vocab.regimens.items():
             if regimen.kind == "regimen" and len(regimen.drugs) >= 2:
@@ -301,9 +302,9 @@ class _Extractor:
             if not any(s <= d.start and d.end <= e for s, e in taken)
         ]
         runs: list[list[Mention]] = []
+        joiner = re.compile(r"\s*(?:-|\+|&|/|plus|,|and|,\s*and)\s*", re.IGNORECASE)
         for d in drugs:
-            joiner = r"\s*(?:-|\+|&|/|plus|,|and|,\s*and)\s*"
-            if runs and re.fullmatch(joiner, self.text[runs[-1][-1].end : d.start], re.I):
+            if runs and joiner.fullmatch(self.text[runs[-1][-1].end : d.start]):
                 runs[-1].append(d)
             else:
                 runs.append([d])
