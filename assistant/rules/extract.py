@@ -420,7 +420,7 @@ class _Extractor:
                 bracketed = re.fullmatch(r"\s*\(\s*", gap) and self.text[m.end() : m.end() + 1] == ")"
                 # "Dara: naive", "Isa-Kd -> refractory", "Isa-Kd, refractory." (a comma only when the status
                 # ends the clause: in "KRd, refractory to len" it belongs to len).
-                labelled = re.fullmatch(r"\s*(?::|->|→|=)\s*", gap) or (
+                labelled = re.fullmatch(r"\s*(?::|->|→|=)\s*(?:primary|primarily|completely)?\s*", gap) or (
                     # "Revlimid/dex 2019-2023, resistant;"
                     re.fullmatch(r"(?:\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?)?\s*,\s*", gap)
                     and re.match(r"\s*(?:[.;)\n]|$)", self.text[m.end() :])
@@ -494,7 +494,7 @@ class _Extractor:
             before = self.text[max(0, agent.mention.start - 40) : agent.mention.start]
             sentence = next(self.text[s:e] for s, e in self.sentences() if s <= agent.mention.start < e)
             neg = re.search(
-                r"(?:\bno|\bnever(?:\s+(?:had|received|got|seen|been\s+on|(?:been\s+)?exposed\s+to))?|\bnot\s+had)"
+                r"(?:\bno|\bnever(?:\s+(?:had|received|got|seen|saw|been\s+on|(?:been\s+)?exposed\s+to))?|\bnot\s+had)"
                 r"\s+(?:an?\s+|prior\s+|previous\s+)?$",
                 before,
                 re.IGNORECASE,
@@ -641,6 +641,9 @@ class _Extractor:
                     (n if given else n - 1, m, "line_given" if given else "current_line_number")
                 )
         for m in self.finditer(lex["numbered_line"], flags=0):
+            # "new lytic L3", "L3 compression fracture": a vertebra, not a line.
+            if re.search(lex["vertebra_context"], self.text[max(0, m.start() - 25) : m.end() + 25], re.I):
+                continue
             candidates.append((int(m.group(1)), m, "numbered_line"))
         for m in self.finditer(lex["labelled_line"]):
             # Only a label followed by a received regimen counts: "1. VRd", "Line 2: DKd".

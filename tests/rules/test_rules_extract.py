@@ -719,6 +719,29 @@ from assistant.rules import extract_facts
             {"prior_lines": 5},
             id="regimen-then-line-in-brackets",
         ),
+        pytest.param(
+            "71M dara-naive, got 9 cyc VCd in 2021 (not a transplant candidate), off tx since. now "
+            "PD w/ new lytic L3 + Ca 12.1. never saw len. CrCl 35",
+            {"prior_lines": 1, "lenalidomide": "naive"},
+            id="vertebra-l3-is-not-a-line",
+        ),
+        pytest.param(
+            "VRd/ASCT/R (PD on R), then DVd until progression in 2022; then Pd, on which she is "
+            "progressing. CrCl 28.",
+            {"pomalidomide": "refractory"},
+            id="on-which-she-is-progressing",
+        ),
+        pytest.param(
+            "L1 VRd-ASCT-R (PD on R). L2 DPd -> PD after 14 months on therapy. 68F.",
+            {"anti_cd38": "refractory", "pomalidomide": "refractory"},
+            id="arrow-pd-after-months-on-therapy",
+        ),
+        pytest.param(
+            "Dara-VRd x4, ASCT, Dara-VRd consolidation x2, then DR maintenance. PD on DR "
+            "maintenance at 20 months post-transplant.",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="dr-maintenance",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
