@@ -742,6 +742,11 @@ from assistant.rules import extract_facts
             {"lenalidomide": "refractory", "anti_cd38": "refractory"},
             id="dr-maintenance",
         ),
+        pytest.param(
+            "VRd/ASCT/R, PD on R. KRd -> primary refractory. Dara naive.",
+            {"carfilzomib": "refractory"},
+            id="arrow-primary-refractory",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
