@@ -568,6 +568,8 @@ class _Extractor:
                 re.search(self.lex["progression_before"], before, re.IGNORECASE)
                 or re.search(self.lex["while_on"], before, re.IGNORECASE)
                 or re.match(self.lex["progression_after"], after, re.IGNORECASE)
+                # "D-Rd (MAIA schedule) as first line since 2020, now progressing on it"
+                or re.search(self.lex["progression_on_it"], after, re.IGNORECASE)
                 or ((on_since or maintenance) and progressed_later)
                 # "PD 30 months in, still on dara maintenance"
                 or (maintenance and still_on and progression_in_sentence)

@@ -747,6 +747,22 @@ from assistant.rules import extract_facts
             {"carfilzomib": "refractory"},
             id="arrow-primary-refractory",
         ),
+        pytest.param(
+            "76M on D-Rd (MAIA schedule) as first line since 2020, now progressing on it. CrCl 50.",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="progressing-on-it",
+        ),
+        pytest.param(
+            "Rising kappa FLC (45 -> 380 mg/L) without CRAB features. VRd x6 then stopped 2021, no "
+            "maintenance.",
+            {"relapse_type": "biochemical", "crab_absent": True},
+            id="rising-flc-without-crab",
+        ),
+        pytest.param(
+            "VRd/ASCT/R maint, PD on R; then Kd, relapsed off it 6 months later. Dara naive.",
+            {"carfilzomib": "exposed_not_refractory"},
+            id="relapsed-off-it-is-not-on-it",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
