@@ -117,14 +117,6 @@ class QueryExpander:
     def _regimen_by_name(self) -> dict[str, str]:
         return {r.name.casefold(): code for code, r in self._vocabulary.regimens.items()}
 
-    @cached_property
-    def _regimen_by_drug_set(self) -> dict[frozenset[str], str]:
-        table: dict[frozenset[str], str] = {}
-        for code, regimen in self._vocabulary.regimens.items():
-            if regimen.kind == "regimen" and len(regimen.drugs) >= 2:
-                table.setdefault(frozenset(regimen.drugs), code)
-        return table
-
     # ---- expansion ------------------------------------------------------------------------------------
     def expand(self, query: str) -> ExpandedQuery:
         added: dict[str, None] = {}
@@ -159,7 +151,7 @@ class QueryExpander:
                 found.append(f"regimen:{self._regimen_by_name[match.group(0).casefold()]}")
                 regimen_spans.append(match.span())
         for drug_list, start, end in _drug_lists(text, vocabulary):
-            code = self._regimen_by_drug_set.get(drug_list)
+            code = self._vocabulary.regimen_by_drugs.get(drug_list)
             if code and not any(s <= start and end <= e for s, e in regimen_spans):
                 found.append(f"regimen:{code}")
         for mention in vocabulary.find_trials(text):
@@ -201,7 +193,7 @@ class QueryExpander:
         # "daratumumab with lenalidomide and dexamethasone" names DRd without the word "plus"; only drugs
         # listed together count ("Kd in len-refractory disease" is not KRd).
         for drug_list, _, _ in _drug_lists(query, vocabulary):
-            code = self._regimen_by_drug_set.get(drug_list)
+            code = self._vocabulary.regimen_by_drugs.get(drug_list)
             if code:
                 add(code)
 

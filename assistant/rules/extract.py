@@ -127,8 +127,7 @@ class _Extractor:
     implausible: list[ImplausibleFact] = field(default_factory=list)
     # The text as given (surfaces are cut from it); `text` has code blocks blanked out, same offsets.
     source: str = ""
-    # Span of "refractory to an IMiD" / "IMiD-refractory", when the text says so; every IMiD-class status.
-    imid_refractory: tuple[int, int] | None = None
+    # Every status told for the IMiD class ("IMiD-refractory", "not refractory to IMiDs"), with its span.
     imid_statuses: list[tuple[str, int, int]] = field(default_factory=list)
 
     # ---- helpers -------------------------------------------------------------------------------
@@ -287,20 +286,11 @@ class _Extractor:
         drugs = self.vocab.drugs
         return any(d in drugs and drugs[d].drug_class in ONE_TIME_CLASSES for d in self.agent_drugs(agent))
 
-    def drug_runs(self, taken: list[tuple[int, int]]) -> list[Mention]:
+    def drug_runs(self, drugs: list[Mention]) -> list[Mention]:
         """Regimens written drug by drug with their steroid ("Kyprolis-dex", "Revlimid/dex", "daratumumab +
         pomalidomide + dex", "daratumumab, pomalidomide and dexamethasone"): a run of drugs joined by '-',
         '+', '/', 'plus', ',' or 'and' that includes dexamethasone or prednisone is the regimen of those
         drugs, when the vocabulary has one (a list without a steroid, "len, pom, dara", stays a list)."""
-        by_drugs: dict[frozenset[str], str] = {}
-        for code, regimen in self.vocab.regimens.items():
-            if regimen.kind == "regimen" and len(regimen.drugs) >= 2:
-                by_drugs.setdefault(frozenset(regimen.drugs), code)
-        drugs = [
-            d
-            for d in self.vocab.find_drugs(self.text)
-            if not any(s <= d.start and d.end <= e for s, e in taken)
-        ]
         runs: list[list[Mention]] = []
         joiner = re.compile(r"\s*(?:-|\+|&|/|plus|,|and|,\s*and)\s*", re.IGNORECASE)
         for d in drugs:
@@ -311,7 +301,7 @@ class _Extractor:
         found = []
         for run in runs:
             ids = frozenset(d.id for d in run)
-            code = by_drugs.get(ids)
+            code = self.vocab.regimen_by_drugs.get(ids)
             if len(run) >= 2 and ids & {"dexamethasone", "prednisone"} and code:
                 start, end = run[0].start, run[-1].end
                 found.append(Mention(id=code, start=start, end=end, surface=self.text[start:end]))
@@ -319,9 +309,11 @@ class _Extractor:
 
     def agents(self) -> list[_Agent]:
         regimens = self.vocab.find_regimens(self.text)
-        regimens = sorted(
-            [*regimens, *self.drug_runs([(r.start, r.end) for r in regimens])], key=lambda r: r.start
-        )
+        drug_mentions = self.vocab.find_drugs(self.text)
+        outside = [
+            d for d in drug_mentions if not any(r.start <= d.start and d.end <= r.end for r in regimens)
+        ]
+        regimens = sorted([*regimens, *self.drug_runs(outside)], key=lambda r: r.start)
         taken = [(r.start, r.end) for r in regimens]
         out: list[_Agent] = []
         for r in regimens:
@@ -339,7 +331,7 @@ class _Extractor:
                 and self.vocab.drugs[d].drug_class not in UNTRACKED_CLASSES
             )
             out.append(_Agent(r, fields, r.id, self.is_history(r.start, r.end)))
-        for d in self.vocab.find_drugs(self.text):
+        for d in drug_mentions:
             if any(s <= d.start and d.end <= e for s, e in taken):
                 continue
             fields = (d.id,) if d.id in TRACKED_DRUGS else ("anti_cd38",) if d.id in ANTI_CD38_DRUGS else ()
@@ -365,8 +357,6 @@ class _Extractor:
                 # Which IMiD is not said: the status goes to the only IMiD the history names, if one
                 # (sole_imid_status); an IMiD-refractory disease that is also PI- and anti-CD38-refractory
                 # is triple-class refractory (patient()).
-                if value == "refractory":
-                    self.imid_refractory = self.imid_refractory or (start, end)
                 self.imid_statuses.append((value, start, end))
                 continue
             self.add(fld, value, start, end, rule)
@@ -1002,9 +992,10 @@ class _Extractor:
         # "refractory to a PI, an IMiD and an anti-CD38 antibody"
         pi = next((f for f in self.facts if f.field in ("pi", *PI_DRUGS) and f.value == "refractory"), None)
         cd38 = next((f for f in self.facts if f.field == "anti_cd38" and f.value == "refractory"), None)
-        if self.imid_refractory and pi and cd38:
-            start = min(self.imid_refractory[0], pi.start, cd38.start)
-            end = max(self.imid_refractory[1], pi.end, cd38.end)
+        imid = next(((s, e) for value, s, e in self.imid_statuses if value == "refractory"), None)
+        if imid and pi and cd38:
+            start = min(imid[0], pi.start, cd38.start)
+            end = max(imid[1], pi.end, cd38.end)
             self.add("triple_class_refractory", True, start, end, "refractory_to_each_class")
         if m := self.search(r"\bpenta[-\s]?(?:class[-\s])?refractory\b"):
             self.add("penta_refractory", True, m.start(), m.end(), "penta_refractory")

@@ -187,6 +187,16 @@ class Vocabulary(_Frozen):
         return table
 
     @cached_property
+    def regimen_by_drugs(self) -> dict[frozenset[str], str]:
+        """Combination regimen code by its set of drugs ("carfilzomib, dexamethasone" -> Kd): the first
+        regimen listed wins; single agents and cell therapies are not combinations."""
+        table: dict[frozenset[str], str] = {}
+        for code, regimen in self.regimens.items():
+            if regimen.kind == "regimen" and len(regimen.drugs) >= 2:
+                table.setdefault(frozenset(regimen.drugs), code)
+        return table
+
+    @cached_property
     def _drug_by_synonym(self) -> dict[str, str]:
         table: dict[str, str] = {}
         for drug_id, drug in self.drugs.items():
