@@ -653,7 +653,7 @@ class _Extractor:
             span = (history[0].mention.start, history[-1].mention.end)
             m = re.match(r"(?s).*", self.text[span[0] : span[1]])
             candidates.append((count, _FakeMatch(span[0], span[1], m.group(0) if m else ""), "history_count"))
-        if self.lex_scope() == "newly_diagnosed":
+        if self.lex_scope == "newly_diagnosed":
             m = self.search(self.lex["out_of_scope"]["newly_diagnosed"])
             self.add("prior_lines", 0, m.start(), m.end(), "newly_diagnosed")
             return
@@ -668,20 +668,18 @@ class _Extractor:
             n, m, rule = max(candidates, key=lambda c: c[0])
             self.add("prior_lines", n, m.start(), m.end(), rule)
 
+    @cached_property
     def lex_scope(self) -> str | None:
-        relapse = self.search(self.lex["relapse_statement"])
+        """The out-of-scope kind the text names, or None (read once: prior_lines and scope both ask)."""
+        relapse = self.search(self.lex["relapse_statement"]) or self.search(r"\bPD\b", flags=0)
         for scope, pattern in self.lex["out_of_scope"].items():
             if self.search(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE):
-                if scope == "newly_diagnosed" and (relapse or self.search(r"\bPD\b", flags=0)):
+                if scope == "newly_diagnosed" and relapse:
                     continue
                 # "Smouldering MM since 2015, progressed to active MM. VRd -> ASCT -> len, PD on len",
                 # "Prior DLBCL (R-CHOP 2012). Myeloma: VRd/ASCT/len, PD on len": a precursor or another
                 # disease in the history of a myeloma treated with myeloma drugs and now relapsing.
-                if (
-                    scope in ("smoldering", "other_disease")
-                    and (relapse or self.search(r"\bPD\b", flags=0))
-                    and self.names_myeloma_drugs()
-                ):
+                if scope in ("smoldering", "other_disease") and relapse and self.names_myeloma_drugs():
                     continue
                 return scope
         return None
@@ -706,7 +704,7 @@ class _Extractor:
 
     # ---- everything else -----------------------------------------------------------------------
     def scope(self) -> None:
-        scope = self.lex_scope()
+        scope = self.lex_scope
         if scope:
             pattern = self.lex["out_of_scope"][scope]
             m = self.search(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE)
