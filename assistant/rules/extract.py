@@ -118,6 +118,16 @@ class _Agent:
     history: bool
 
 
+@dataclass(frozen=True)
+class _History:
+    """The regimens told as treatment history, and whether earlier drugs outside them were named too
+    (then the told regimens are not the whole history). Read once per text: line count and the
+    never-received inference both need it."""
+
+    regimens: list[_Agent]
+    earlier_outside: bool
+
+
 @dataclass
 class _Extractor:
     text: str
@@ -594,7 +604,7 @@ class _Extractor:
         return ()
 
     # ---- lines of therapy ----------------------------------------------------------------------
-    def prior_lines(self, agents: list[_Agent]) -> None:
+    def prior_lines(self, agents: list[_Agent], treatment: _History) -> None:
         lex, words = self.lex["prior_lines"], self.lex["number_words"]
 
         def num(s: str | None) -> int | None:
@@ -647,9 +657,9 @@ class _Extractor:
                 # "Kd at 1st relapse", "1st relapse: DKd": a line was given at that relapse, one more since.
                 given = self.line_given_at(m, agents) is not None
                 candidates.append((n + 1 if given else n, m, "nth_relapse"))
-        history = [a for a in agents if a.history and a.regimen]
+        history = treatment.regimens
         if history:
-            count = self.described_lines(history) + self.earlier_drugs_outside(agents, history)
+            count = self.described_lines(history) + treatment.earlier_outside
             span = (history[0].mention.start, history[-1].mention.end)
             m = re.match(r"(?s).*", self.text[span[0] : span[1]])
             candidates.append((count, _FakeMatch(span[0], span[1], m.group(0) if m else ""), "history_count"))
@@ -810,6 +820,10 @@ class _Extractor:
         value, start, end = self.imid_statuses[0]
         self.add(drug, value, start, end, "imid_class_status_to_the_one_imid_given")
 
+    def treatment_history(self, agents: list[_Agent]) -> _History:
+        history = [a for a in agents if a.history and a.regimen]
+        return _History(history, bool(history) and self.earlier_drugs_outside(agents, history))
+
     def earlier_drugs_outside(self, agents: list[_Agent], history: list[_Agent]) -> bool:
         """'Pt on Pd, progressive disease, prior len and bortezomib refractory': drugs named as earlier
         therapy that no told regimen contains were a line of their own, which the regimens do not tell."""
@@ -823,9 +837,9 @@ class _Extractor:
             for a in agents
         )
 
-    def history_inference(self, agents: list[_Agent]) -> None:
+    def history_inference(self, treatment: _History) -> None:
         """A described treatment history that never names a drug means the patient never had it."""
-        history = [a for a in agents if a.history and a.regimen]
+        history = treatment.regimens
         if not history:
             return
         start, end = history[0].mention.start, history[-1].mention.end
@@ -834,7 +848,7 @@ class _Extractor:
         # regimens are not the whole history, so an unnamed drug is unknown, not naive.
         stated = self.first("prior_lines")
         told = self.described_lines(history)
-        earlier = self.earlier_drugs_outside(agents, history)
+        earlier = treatment.earlier_outside
         partial = (
             self.search(TRIPLE_CLASS) is not None
             or (stated is not None and isinstance(stated.value, int) and stated.value > told)
@@ -1069,10 +1083,11 @@ class _Extractor:
         self.scope()
         self.drug_statuses(agents)
         self.sole_imid_status(agents)
-        self.prior_lines(agents)
+        treatment = self.treatment_history(agents)
+        self.prior_lines(agents, treatment)
         self.asct(agents)
         self.lenalidomide_timing(agents)
-        self.history_inference(agents)
+        self.history_inference(treatment)
         self.patient()
         self.transplant_eligibility()
         self.defaults_for_described_case()
