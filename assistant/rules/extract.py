@@ -9,6 +9,7 @@ inferred from and a rule name that says so.
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import re
 from collections.abc import Iterable
@@ -46,6 +47,8 @@ UNTRACKED_CLASSES = {
     "peptide-drug conjugate",
 }
 ONE_TIME_CLASSES = {"anti-BCMA CAR-T"}
+# A year or a year range: "2019", "2019-2021", "2021-present".
+YEARS = r"(?:19|20)\d\d(?:\s*[-–]\s*(?:(?:19|20)\d\d|present|now))?"
 # "not", "never", "non-", and a contraction ("isn't len-refractory", "wasn’t refractory").
 NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 # Triple-class or penta-refractory disease: the patient had drugs of every main class.
@@ -53,7 +56,7 @@ TRIPLE_CLASS = r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory|penta[-\s]?(?:cla
 # A progression or relapse named anywhere ("PD", "progressing", "relapsed").
 PROGRESSION = re.compile(r"\b(?:PD|progress\w*|relaps\w*|climb\w*)\b", re.IGNORECASE)
 # Between two agents of one list: "len, pom", "len and dara", "a PI, an IMiD and an anti-CD38".
-SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*(?:an?\s+)?$", re.IGNORECASE)
+SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*(?:an?\s+|any\s+)?$", re.IGNORECASE)
 
 
 class ExtractedFact(BaseModel):
@@ -116,6 +119,13 @@ class _Agent:
     fields: tuple[str, ...]
     regimen: str | None
     history: bool
+
+
+def _class_products(term: str) -> tuple[str, ...]:
+    """The products a class name stands for: CAR-T cells or the bispecific antibodies."""
+    if re.search(r"CAR", term, re.IGNORECASE):
+        return ("idecabtagene_vicleucel", "ciltacabtagene_autoleucel")
+    return ("teclistamab", "elranatamab", "talquetamab")
 
 
 @dataclass(frozen=True)
@@ -354,7 +364,23 @@ class _Extractor:
                     continue
                 mention = Mention(id=cls, start=m.start(), end=m.end(), surface=m.group(0))
                 out.append(_Agent(mention, (cls,), None, self.is_history(m.start(), m.end())))
-        return sorted(out, key=lambda a: a.mention.start)
+        return self.without_aliases(sorted(out, key=lambda a: a.mention.start))
+
+    def without_aliases(self, agents: list[_Agent]) -> list[_Agent]:
+        """'teclistamab (Tecvayli): PD', 'Revlimid (lenalidomide)': a name in brackets right after the same
+        agent is that agent again; what follows the bracket is said of the first mention."""
+        out: list[_Agent] = []
+        for agent in agents:
+            previous = out[-1] if out else None
+            if (
+                previous is not None
+                and previous.fields == agent.fields
+                and re.fullmatch(r"\s*\(\s*", self.text[previous.mention.end : agent.mention.start])
+                and re.match(r"\s*\)", self.text[agent.mention.end :])
+            ):
+                continue
+            out.append(agent)
+        return out
 
     # ---- drug statuses -------------------------------------------------------------------------
     def status(self, agent: _Agent, value: str, start: int, end: int, rule: str) -> None:
@@ -374,7 +400,7 @@ class _Extractor:
     def drug_statuses(self, agents: list[_Agent]) -> None:
         words = self.lex["status_words"]
         status_re = re.compile(
-            rf"(?P<neg>{NEGATION}[-\s]+)?(?P<word>{words['naive']}|{words['refractory']}|{words['exposed']})",
+            rf"(?P<neg>{NEGATION}[-\s]+(?:(?:been|was|were|is|being)\s+)?)?(?P<word>{words['naive']}|{words['refractory']}|{words['exposed']})",
             re.IGNORECASE,
         )
         value_of = {"naive": "naive", "refractory": "refractory", "exposed": "exposed_not_refractory"}
@@ -416,8 +442,9 @@ class _Extractor:
                     re.IGNORECASE,
                 ):
                     break
-                # "Rd (refractory)": a status in brackets right after the drug.
-                bracketed = re.fullmatch(r"\s*\(\s*", gap) and self.text[m.end() : m.end() + 1] == ")"
+                # "Rd (refractory)", "Kd 2019-2021 (refractory)": a status in brackets right after the drug.
+                closes = self.text[m.end() : m.end() + 1] == ")"
+                bracketed = closes and re.fullmatch(rf"(?:\s+{YEARS})?\s*\(\s*", gap)
                 # "Dara: naive", "Isa-Kd -> refractory", "Isa-Kd, refractory." (a comma only when the status
                 # ends the clause: in "KRd, refractory to len" it belongs to len).
                 labelled = re.fullmatch(r"\s*(?::|->|→|=)\s*(?:primary|primarily|completely)?\s*", gap) or (
@@ -429,8 +456,8 @@ class _Extractor:
                     break
                 chained.append(agent)
                 cursor = agent.mention.start
-            # "refractory to len, pom, dara", "double refractory (len and dara)"
-            opens_list = r"\s+(?:only\s+)?to(?:\s+(?:both|all(?:\s+of)?|each\s+of))?(?=\s)|\s*\("
+            # "refractory to len, pom, dara", "refractory to: len, pom", "double refractory (len and dara)"
+            opens_list = r"\s+(?:only\s+)?to(?:\s+(?:both|all(?:\s+of)?|each\s+of))?\s*:?(?=\s)|\s*\("
             ahead = re.match(opens_list, self.text[m.end() :], re.IGNORECASE)
             if not chained and ahead:
                 cursor = m.end() + len(ahead.group(0))
@@ -494,8 +521,8 @@ class _Extractor:
             before = self.text[max(0, agent.mention.start - 40) : agent.mention.start]
             sentence = next(self.text[s:e] for s, e in self.sentences() if s <= agent.mention.start < e)
             neg = re.search(
-                r"(?:\bno|\bnever(?:\s+(?:had|received|got|seen|saw|been\s+on|(?:been\s+)?exposed\s+to))?|\bnot\s+had)"
-                r"\s+(?:an?\s+|prior\s+|previous\s+)?$",
+                r"(?:\bno|\bnever(?:\s+(?:had|received|got|seen|saw|been\s+on|(?:been\s+)?exposed\s+to|(?:been\s+)?"
+                r"treated\s+with|(?:been\s+)?given))?|\bnot\s+had)\s+(?:an?\s+|any\s+|prior\s+|previous\s+)?$",
                 before,
                 re.IGNORECASE,
             )
@@ -559,10 +586,14 @@ class _Extractor:
                 self.lex["maintenance_stopped"], after_run, re.IGNORECASE
             )
             # "progressed on pomalidomide and daratumumab": the progression covers the whole list.
+            # "progression on Sarclisa-Rd": a drug hyphenated to its backbone regimen is one treatment.
             listed_with_progressed = (
                 chain_prev is not None
                 and id(chain_prev) in progressed
-                and SEPARATORS.match(self.text[chain_prev.mention.end : agent.mention.start])
+                and (
+                    SEPARATORS.match(gap := self.text[chain_prev.mention.end : agent.mention.start])
+                    or (agent.regimen and re.fullmatch(r"\s*-\s*", gap))
+                )
             )
             if (
                 re.search(self.lex["progression_before"], before, re.IGNORECASE)
@@ -786,6 +817,12 @@ class _Extractor:
             )
             self.add("lenalidomide", value, m.start(), m.end(), f"time_off_lenalidomide:{months}mo")
             return
+        dated = self.months_from_dates()
+        if dated is not None and dated[0] > 2:
+            months, start, end = dated
+            value = "exposed_not_refractory" if months > 6 else "indeterminate"
+            self.add("lenalidomide", value, start, end, f"dated_time_off_lenalidomide:{months}mo")
+            return
         no_maint = self.first("maintenance_after_asct")
         since = self.first("months_since_asct")
         if no_maint and no_maint.value is False and since and since.value > 6:
@@ -801,6 +838,29 @@ class _Extractor:
         self.add(
             "lenalidomide_exposure_unclear", True, first.start, first.end, "lenalidomide_timing_not_stated"
         )
+
+    def months_from_dates(self) -> tuple[float, int, int] | None:
+        """Months from a dated lenalidomide stop to a later dated progression, at least: "last dose Feb 2022
+        ... Progression Sept 2024" is 31; "stopped in 2021 ... progression now (2024)" is at least 25 (years
+        alone give the least possible gap, so one calendar year apart says nothing)."""
+        lex = self.lex
+        month = list(calendar.month_abbr).index
+        stop = progression = None
+        for m in self.finditer(lex["date"]):
+            before = self.text[max(0, m.start() - 90) : m.start()]
+            if stop is None and re.search(lex["lenalidomide_stop_cue"], before, re.IGNORECASE):
+                stop = m
+            elif stop is not None and re.search(lex["progression_date_cue"], before, re.IGNORECASE):
+                progression = m
+                break
+        if stop is None or progression is None:
+            return None
+        (m1, y1), (m2, y2) = stop.groups(), progression.groups()
+        if m1 and m2:
+            gap = (int(y2) - int(y1)) * 12 + month(m2.title()[:3]) - month(m1.title()[:3])
+        else:
+            gap = (int(y2) - int(y1) - 1) * 12 + 1
+        return (gap, stop.start(), progression.end()) if gap > 0 else None
 
     def sole_imid_status(self, agents: list[_Agent]) -> None:
         """'1 prior line (VRd/ASCT/R). IMiD-refractory.': a status stated for the IMiD class belongs to the
@@ -988,13 +1048,7 @@ class _Extractor:
             for d in self.vocab.find_drugs(m.group(0)):
                 self.add("available_drugs", d.id, m.start() + d.start, m.start() + d.end, "available_here")
         for m in self.finditer(r"\bno\s+(CAR[-\s]?T\w*|bispecifics?|BsAbs?|bispecific antibodies)\b"):
-            term = m.group(1).lower()
-            drugs = (
-                ("idecabtagene_vicleucel", "ciltacabtagene_autoleucel")
-                if term.startswith("car")
-                else ("teclistamab", "elranatamab", "talquetamab")
-            )
-            for d in drugs:
+            for d in _class_products(m.group(1)):
                 self.add("unavailable_drugs", d, m.start(), m.end(), "not_available")
         # "TCE but not TCR" is not triple-class refractory.
         if m := self.findings(r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory)\b")[0]:
@@ -1078,8 +1132,45 @@ class _Extractor:
         if elig and elig.value is True and not self.has("frail"):
             self.add("frail", False, elig.start, elig.end, "transplant_eligible")
 
+    def unavailable(self, agents: list[_Agent]) -> None:
+        """'daratumumab, carfilzomib and CAR-T are not available', 'no access to dara or carfilzomib': the
+        listed drugs are not to be offered, and naming them tells no treatment history."""
+        products = [
+            (m.start(), m.end(), _class_products(m.group(0)), None)
+            for m in self.finditer(self.lex["product_classes"])
+        ]
+        items = sorted(
+            [(a.mention.start, a.mention.end, self.agent_drugs(a), a) for a in agents] + products,
+            key=lambda item: item[0],
+        )
+
+        def listed(gap: str) -> bool:
+            return bool(re.fullmatch(r"(?:\s|,|/|&|\+|\band\b|\bor\b)*", gap))
+
+        chosen: set[int] = set()
+        for i, (start, end, _, _) in enumerate(items):
+            if re.match(self.lex["unavailable_after"], self.text[end:], re.IGNORECASE):
+                chosen.add(i)
+                j = i
+                while j > 0 and listed(self.text[items[j - 1][1] : items[j][0]]):
+                    j -= 1
+                    chosen.add(j)
+            if re.search(self.lex["unavailable_before"], self.text[max(0, start - 40) : start], re.I):
+                chosen.add(i)
+                j = i
+                while j + 1 < len(items) and listed(self.text[items[j][1] : items[j + 1][0]]):
+                    j += 1
+                    chosen.add(j)
+        for i in sorted(chosen):
+            start, end, drugs, agent = items[i]
+            if agent is not None:
+                agent.history = False
+            for d in drugs:
+                self.add("unavailable_drugs", d, start, end, "not_available")
+
     def run(self) -> list[ExtractedFact]:
         agents = self.agents()
+        self.unavailable(agents)
         self.scope()
         self.drug_statuses(agents)
         self.sole_imid_status(agents)

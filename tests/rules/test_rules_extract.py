@@ -763,6 +763,139 @@ from assistant.rules import extract_facts
             {"carfilzomib": "exposed_not_refractory"},
             id="relapsed-off-it-is-not-on-it",
         ),
+        pytest.param(
+            "4 prior lines. Refractory to: len, pom, bortezomib, daratumumab. ECOG 1.",
+            {
+                "lenalidomide": "refractory",
+                "pomalidomide": "refractory",
+                "bortezomib": "refractory",
+                "anti_cd38": "refractory",
+            },
+            id="status-list-after-colon",
+        ),
+        pytest.param(
+            "5 prior lines, TCR. Last line talquetamab (Talvey): PD after 5 months on therapy.",
+            {"other_refractory": frozenset({"talquetamab"})},
+            id="bracketed-brand-then-progression",
+        ),
+        pytest.param(
+            "VRd then R maint, PD on R. Carfilzomib and daratumumab are not available here, pomalidomide is.",
+            {"unavailable_drugs": frozenset({"carfilzomib", "daratumumab"}), "carfilzomib": "naive"},
+            id="listed-as-not-available",
+        ),
+        pytest.param(
+            "VRd x6 then R maint, PD on R after 3 years. Isatuximab is not reimbursed. Dara naive.",
+            {"unavailable_drugs": frozenset({"isatuximab"})},
+            id="not-reimbursed",
+        ),
+        pytest.param(
+            "VRd/ASCT/R, PD on R. Then PVd, PD on it. Then KCd, PD on tx. Dara given once in "
+            "induction, never progressed on it.",
+            {"carfilzomib": "refractory", "anti_cd38": "exposed_not_refractory"},
+            id="kcd-and-never-progressed-on-it",
+        ),
+        pytest.param(
+            "2 prior lines: VRd + ASCT 2016; DKd 2020-2023 (refractory). Pom never given.",
+            {"carfilzomib": "refractory", "anti_cd38": "refractory"},
+            id="bracketed-status-after-years",
+        ),
+        pytest.param(
+            "Relapsed myeloma. Prior Vd 2020-2021, disease progressed within a month of the last "
+            "dose. Never treated with lenalidomide or any anti-CD38 antibody.",
+            {"bortezomib": "refractory", "lenalidomide": "naive", "anti_cd38": "naive"},
+            id="within-a-month-and-never-treated-with-any",
+        ),
+        pytest.param(
+            "Second line was carfilzomib-dex, good PR for a year before he progressed on "
+            "treatment. He has never been exposed to daratumumab.",
+            {"carfilzomib": "refractory", "anti_cd38": "naive"},
+            id="progressed-on-treatment-never-been-exposed",
+        ),
+        pytest.param(
+            "Front-line DRd since 2018; after 6 years on DRd he is progressing with new bone pain.",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="on-regimen-he-is-progressing",
+        ),
+        pytest.param(
+            "Frontline D-VMP then dara maintenance, progressing on dara now. Lenalidomide has "
+            "never been used.",
+            {"lenalidomide": "naive"},
+            id="has-never-been-used",
+        ),
+        pytest.param(
+            "VTd then a melphalan autograft in 2019, no maintenance. Relapse now. Dara naive.",
+            {"prior_asct": True},
+            id="autograft",
+        ),
+        pytest.param(
+            "VRd -> ASCT 2019, no maintenance. Now rising M-protein and a new sacral lesion. Dara "
+            "naive. No high-risk lesions on FISH.",
+            {"relapse_type": "clinical", "high_risk_cytogenetics": False},
+            id="new-named-lesion",
+        ),
+        pytest.param(
+            "Q: 3 prior lines, penta-refractory, 77 y, frail. Belantamab?",
+            {"age": 77},
+            id="age-in-y",
+        ),
+        pytest.param(
+            "Isa-VRd in 2022, continued on Isa-Rd; now progression on Isa-Rd. First relapse.",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="progression-on-antibody-hyphen-rd",
+        ),
+        pytest.param(
+            "1L KRd x8, no ASCT; last dose of lenalidomide March 2021. Progression Aug 2024 with "
+            "anaemia. Dara naive.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="dated-stop-and-progression",
+        ),
+        pytest.param(
+            "VRd + auto 2017, len maintenance until she stopped it in 2020. Progression now "
+            "(2024), dara naive.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="years-apart-stop-and-progression",
+        ),
+        pytest.param(
+            "VRd + auto, R maintenance stopped in May 2024 for rash. Progression in August 2024. Dara naive.",
+            {"lenalidomide": "indeterminate"},
+            id="dated-gap-of-three-months",
+        ),
+        pytest.param(
+            "VRd x4, ASCT 2018, R maint stopped 2020. Relapse 2021. Dara naive.",
+            {"lenalidomide": "unknown"},
+            id="one-calendar-year-apart-says-nothing",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> R maintenance (2018), relapsed on R in 2021. DPd until progression in "
+            "2023; Kd since, now progressing on it.",
+            {"prior_lines": 3},
+            id="regimen-opening-clause-after-relapse",
+        ),
+        pytest.param(
+            "Background: 2 previous lines (VCd-ASCT 2016; DRd 2019-2022), off treatment since.",
+            {"frontline_anti_cd38": "none", "frontline_regimen": "VCd"},
+            id="transplant-and-year-between-listed-lines",
+        ),
+        pytest.param(
+            "KRd, PD on KRd, then DPd, PD on DPd. The family asks about Carvykti.",
+            {"prior_lines": 2, "other_refractory": frozenset()},
+            id="asks-about-is-not-history",
+        ),
+        pytest.param(
+            "Anti-CD38: none\nLen: refractory\n1 prior line",
+            {"anti_cd38": "naive"},
+            id="labelled-none-before-newline",
+        ),
+        pytest.param(
+            "Relapsed myeloma after 3 prior lines, triple-class refractory; she wants Tecvayli.",
+            {"frontline_regimen": None, "other_refractory": frozenset()},
+            id="wants-is-not-history",
+        ),
+        pytest.param(
+            "4 prior lines, TCR, referral for CAR-T assessment.",
+            {"frontline_regimen": None},
+            id="referral-for-is-not-history",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
