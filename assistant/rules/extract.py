@@ -501,9 +501,13 @@ class _Extractor:
             negation = re.search(rf"{NEGATION}[-\s]+$", self.text[max(0, cursor - 12) : cursor], re.I)
             if chained and not m.group("neg") and negation:
                 value = negated_value[word]
+            # "in the lenalidomide-refractory subgroup", "for len-refractory patients": a trial population.
+            population = re.match(self.lex["status_population_after"], self.text[m.end() :], re.IGNORECASE)
             for agent in chained:
                 consumed.add(id(agent))
-                agent.history = agent.history and value != "naive"
+                agent.history = agent.history and value != "naive" and not population
+                if population:
+                    continue
                 self.status(
                     agent,
                     value,
@@ -644,7 +648,12 @@ class _Extractor:
             return int(s) if s.isdigit() else words.get(s.lower())
 
         # "5 prior lines in total" is the count even after "dara given in the last 2 lines".
-        stated = [m for m in self.finditer(lex["explicit"]) if num(m.group(1)) is not None]
+        stated = [
+            m
+            for m in self.finditer(lex["explicit"])
+            if num(m.group(1)) is not None
+            and not re.search(lex["range_before"], self.text[max(0, m.start() - 8) : m.start()], re.I)
+        ]
         stated += [m for m in self.finditer(lex["labelled_count"])]
         counted = [m for m in stated if re.search(r"prior|previous|total", m.group(0), re.IGNORECASE)]
         if explicit := (counted or stated or [None])[0]:
@@ -700,10 +709,9 @@ class _Extractor:
             return
         if (
             not candidates
-            and self.search(r"\b(?:auto|ASCT|transplant)\b")
+            and (m := self.search(self.lex["prior_lines"]["transplant_block"]))
             and self.search(self.lex["relapse_words"])
         ):
-            m = self.search(r"\b(?:auto|ASCT|transplant)\b")
             candidates.append((1, m, "single_frontline_block"))
         if candidates:
             n, m, rule = max(candidates, key=lambda c: c[0])

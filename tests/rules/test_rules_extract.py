@@ -896,6 +896,38 @@ from assistant.rules import extract_facts
             {"frontline_regimen": None},
             id="referral-for-is-not-history",
         ),
+        pytest.param(
+            "Just diagnosed, untreated IgA lambda myeloma, 64F, fit. VRd or D-VRd?",
+            {"scope": "newly_diagnosed"},
+            id="just-diagnosed-untreated",
+        ),
+        pytest.param(
+            "How does Carvykti compare with Abecma for CRS and neurotoxicity?",
+            {"prior_lines": None, "lenalidomide": "unknown", "anti_cd38": "unknown"},
+            id="comparison-question-is-no-history",
+        ),
+        pytest.param(
+            "What did IKEMA show in the lenalidomide-refractory subgroup?",
+            {"lenalidomide": "unknown"},
+            id="refractory-subgroup-is-a-population",
+        ),
+        pytest.param(
+            "Summarise ICARIA (isatuximab-pomalidomide-dexamethasone) for patients with 2 to 3 "
+            "prior lines, including neuropathy rates.",
+            {"prior_lines": None, "neuropathy_grade": None, "pomalidomide": "unknown"},
+            id="summarise-range-and-rates",
+        ),
+        pytest.param(
+            "Induction then autograft 2020, on maintenance since; now progressing on maintenance. "
+            "Dara naive.",
+            {"prior_lines": 1, "maintenance_drug_unknown": True},
+            id="autograft-block-maintenance-unknown",
+        ),
+        pytest.param(
+            "Relapsed myeloma, not transplant eligible, dara naive. What next?",
+            {"prior_lines": None},
+            id="transplant-eligible-is-no-transplant",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
