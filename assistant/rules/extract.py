@@ -312,7 +312,7 @@ class _Extractor:
         '+', '/', 'plus', ',' or 'and' that includes dexamethasone or prednisone is the regimen of those
         drugs, when the vocabulary has one (a list without a steroid, "len, pom, dara", stays a list)."""
         runs: list[list[Mention]] = []
-        joiner = re.compile(r"\s*(?:-|\+|&|/|plus|,|and|,\s*and)\s*", re.IGNORECASE)
+        joiner = re.compile(r"(?:\s+(?:SC|IV|s\.c\.|i\.v\.|po))?\s*(?:-|\+|&|/|plus|,|and|,\s*and)\s*", re.I)
         for d in drugs:
             if runs and joiner.fullmatch(self.text[runs[-1][-1].end : d.start]):
                 runs[-1].append(d)
@@ -449,8 +449,8 @@ class _Extractor:
                 # ends the clause: in "KRd, refractory to len" it belongs to len).
                 labelled = re.fullmatch(r"\s*(?::|->|→|=)\s*(?:primary|primarily|completely)?\s*", gap) or (
                     # "Revlimid/dex 2019-2023, resistant;"
-                    re.fullmatch(r"(?:\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?)?\s*,\s*", gap)
-                    and re.match(r"\s*(?:[.;)\n]|$)", self.text[m.end() :])
+                    re.fullmatch(r"(?:\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?)?\s*[,;]\s*", gap)
+                    and re.match(r"\s*(?:[.;,)\n]|$)", self.text[m.end() :])
                 )
                 if not chained and not (re.fullmatch(r"\s*-?\s*", gap) or bracketed or labelled):
                     break
@@ -525,8 +525,9 @@ class _Extractor:
             before = self.text[max(0, agent.mention.start - 40) : agent.mention.start]
             sentence = next(self.text[s:e] for s, e in self.sentences() if s <= agent.mention.start < e)
             neg = re.search(
-                r"(?:\bno|\bnever(?:\s+(?:had|received|got|seen|saw|been\s+on|(?:been\s+)?exposed\s+to|(?:been\s+)?"
-                r"treated\s+with|(?:been\s+)?given))?|\bnot\s+had)\s+(?:an?\s+|any\s+|prior\s+|previous\s+)?$",
+                r"(?:\bno|\bnor|\bnever(?:\s+(?:had|received?|got|seen|saw|been\s+on|(?:been\s+)?exposed\s+to|"
+                r"(?:been\s+)?treated\s+with|(?:been\s+)?given))?|\bnot\s+had|\bat\s+no\s+point\s+(?:received|had|got))"
+                r"\s+(?:an?\s+|any\s+|prior\s+|previous\s+)?$",
                 before,
                 re.IGNORECASE,
             )
@@ -794,7 +795,7 @@ class _Extractor:
             self.add("maintenance_after_asct", False, m.start(), m.end(), "no_maintenance")
         elif (m := self.search(lex["maintenance"])) and not self.is_proposal(m.start()):
             self.add("maintenance_after_asct", True, m.start(), m.end(), "maintenance")
-        if (m := self.search(r"\b(?:progress\w*|PD)\s+on\s+maint\w*")) and not any(
+        if (m := self.search(r"\b(?:progress\w*|PD)\s+on\s+(?:the\s+|his\s+|her\s+)?maint\w*")) and not any(
             a for a in agents if a.history and 0 <= m.end() - a.mention.start <= 1
         ):
             self.add("maintenance_drug_unknown", True, m.start(), m.end(), "maintenance_drug_not_named")
@@ -858,7 +859,10 @@ class _Extractor:
             before = self.text[max(0, m.start() - 90) : m.start()]
             if stop is None and re.search(lex["lenalidomide_stop_cue"], before, re.IGNORECASE):
                 stop = m
-            elif stop is not None and re.search(lex["progression_date_cue"], before, re.IGNORECASE):
+            elif stop is not None and (
+                re.search(lex["progression_date_cue"], before, re.IGNORECASE)
+                or re.match(lex["progression_after_date"], self.text[m.end() :], re.IGNORECASE)
+            ):
                 progression = m
                 break
         if stop is None or progression is None:

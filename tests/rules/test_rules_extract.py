@@ -928,6 +928,92 @@ from assistant.rules import extract_facts
             {"prior_lines": None},
             id="transplant-eligible-is-no-transplant",
         ),
+        pytest.param(
+            "FISH: non-t(11;14), standard risk. 2 prior lines, len refractory, dara naive.",
+            {"t11_14": False},
+            id="non-t11-14-is-negated",
+        ),
+        pytest.param(
+            "Myeloma with grade 2 bortezomib neuropathy, 1 prior line.",
+            {"neuropathy_grade": 2},
+            id="grade-drug-neuropathy",
+        ),
+        pytest.param(
+            "CyBorD + auto 2015, then thalidomide maintenance 1 year. 2019 relapse, now again progressing.",
+            {"thalidomide": "exposed_not_refractory"},
+            id="bounded-maintenance-is-not-progression-on-it",
+        ),
+        pytest.param(
+            "KRd x6 + ASCT, then KR maintenance, progressed under the KR maintenance in 2023. Dara naive.",
+            {"carfilzomib": "refractory", "lenalidomide": "refractory"},
+            id="kr-maintenance",
+        ),
+        pytest.param(
+            "1) VRd/ASCT/R, PD on R. 2) Isa-Pd from 2022, progression after 7 months under Isa-Pd.",
+            {"pomalidomide": "refractory", "anti_cd38": "refractory"},
+            id="progression-after-n-months-under",
+        ),
+        pytest.param(
+            "Now progressing on 3rd-line Elo-Pd; before that VRd and KRd.",
+            {"pomalidomide": "refractory"},
+            id="progressing-on-nth-line-regimen",
+        ),
+        pytest.param(
+            "- 2017 VRd, ASCT, R maint; PD on R 03/2021\n- 04/2021 DKd; PD on DKd 01/2024\n- dara refractory",
+            {"prior_lines": 2},
+            id="dated-bullet-opens-a-line",
+        ),
+        pytest.param(
+            "1) VRd, PD on R 2019\n2) 2019 Kd; refractory, stopped 2021\n3) DPd, PD 2023",
+            {"carfilzomib": "refractory"},
+            id="semicolon-then-status",
+        ),
+        pytest.param(
+            "On Darzalex SC + Revlimid + dex since 2021 as first line, now progressing on it.",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="route-inside-regimen",
+        ),
+        pytest.param(
+            "VRd x4, ASCT. She has at no point received lenalidomide maintenance, nor any "
+            "anti-CD38 antibody. Relapse now.",
+            {"anti_cd38": "naive"},
+            id="nor-and-at-no-point",
+        ),
+        pytest.param(
+            "VRd x8, stopped August 2021; relapse March 2024. Dara naive.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="dated-stop-of-len-regimen",
+        ),
+        pytest.param(
+            "Rd 2017-2019, stopped in May 2019. From March 2024 progression with anaemia.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="date-before-progression-word",
+        ),
+        pytest.param(
+            "Freshly diagnosed IgG myeloma, 60M.",
+            {"scope": "newly_diagnosed"},
+            id="freshly-diagnosed",
+        ),
+        pytest.param(
+            "ASCT 2019, now progressing on the maintenance. Dara naive.",
+            {"maintenance_drug_unknown": True},
+            id="on-the-maintenance",
+        ),
+        pytest.param(
+            "Tumour board: patient 74 years, male, relapsed after VRd.",
+            {"age": 74},
+            id="patient-n-years",
+        ),
+        pytest.param(
+            "Re: Mrs J. Novak, 68, relapsed myeloma after VRd.",
+            {"age": 68},
+            id="title-name-age",
+        ),
+        pytest.param(
+            "History (F, 57): VRd, ASCT, PD on R.",
+            {"age": 57},
+            id="sex-age-in-brackets",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
