@@ -848,7 +848,7 @@ class _Extractor:
             "lenalidomide_exposure_unclear", True, first.start, first.end, "lenalidomide_timing_not_stated"
         )
 
-    def months_from_dates(self) -> tuple[float, int, int] | None:
+    def months_from_dates(self) -> tuple[int, int, int] | None:
         """Months from a dated lenalidomide stop to a later dated progression, at least: "last dose Feb 2022
         ... Progression Sept 2024" is 31; "stopped in 2021 ... progression now (2024)" is at least 25 (years
         alone give the least possible gap, so one calendar year apart says nothing)."""
