@@ -424,7 +424,10 @@ def branch_card(decision: Any, book: CitationBook, services: Services) -> list[A
         ),
     ]
     if decision.missing_facts:
-        lines.append(AnswerSentence(text=p["patient_missing_intro"], role="notice"))
+        intros = p["patient_missing_intro"]
+        affects = {m.affects for m in decision.missing_facts}
+        intro = next((intros[a] for a in intros if a in affects), intros["branch"])
+        lines.append(AnswerSentence(text=intro, role="notice"))
         lines += [
             AnswerSentence(text=p["patient_missing"].format(question=m.question), role="missing")
             for m in decision.missing_facts

@@ -174,6 +174,24 @@ def test_answer_patient_needs_more_information_asks_by_name(services) -> None:
     assert missing and all(s.text.endswith("?") for s in missing)
 
 
+def test_answer_patient_missing_intro_says_what_the_asked_fact_changes(services) -> None:
+    # The branch is decided (progressing on len maintenance); only the salvage-transplant overlay
+    # needs the remission length, so the answer must not claim the branch is still undecided.
+    answer = answer_question(
+        "What should I give at first relapse?",
+        patient_text="68M, VRd then ASCT 2020, len maintenance, progressing on len 10 mg, dara naive",
+        services=services,
+    )
+    assert answer.branch == "first_relapse_len_refractory"
+    notices = [s.text for s in answer.sentences if s.role == "notice"]
+    assert any("salvage transplant" in t for t in notices)
+    assert not any("choose the branch" in t for t in notices)
+    branch_asks = answer_question(
+        "What next?", patient_text="pt w/ 2 prior lines now progressing. next regimen?", services=services
+    )
+    assert any("choose the branch" in s.text for s in branch_asks.sentences if s.role == "notice")
+
+
 def test_answer_patient_branch_card_lines_are_cited(services) -> None:
     answer = answer_question(
         "What should I give next?",
