@@ -238,7 +238,9 @@ class _Extractor:
         return sorted(spans)
 
     def is_filler(self, gap: str) -> bool:
-        """Words between a request and the regimens it names: no history word, number or arrow."""
+        """Words between a request and the regimens it names: no history word, number or arrow (a line label,
+        "Plan: 3L, anti-CD38 triplet", "for 2nd line", names the line proposed)."""
+        gap = re.sub(r"\b(?:[1-9]L|\d(?:st|nd|rd|th)[-\s]line)\b", " ", gap, flags=re.IGNORECASE)
         return len(gap.split()) <= 6 and not re.search(
             self.lex["history_cues"] + r"|\d|->|→", gap, re.IGNORECASE
         )
@@ -293,11 +295,12 @@ class _Extractor:
         return question or self.is_request(start)
 
     def is_history(self, start: int, end: int) -> bool:
-        """Received therapy: not a proposal, and not named as merely available ("we can get len", "CAR-T
-        available")."""
+        """Received therapy: not a proposal, not named as merely available ("we can get len", "CAR-T
+        available"), and not an arm that may not have been given ("Kd ± anti-CD38")."""
         prefix = next((self.text[s:start] for s, e in self.sentences() if s <= start < e), "")
         return (
             not self.is_proposal(start)
+            and not re.search(self.lex["maybe_given_before"], prefix, re.IGNORECASE)
             and not re.search(self.lex["availability_cues"], prefix, re.IGNORECASE)
             and not re.match(self.lex["availability_after"], self.text[end:], re.IGNORECASE)
         )
@@ -308,11 +311,15 @@ class _Extractor:
 
     def drug_runs(self, drugs: list[Mention]) -> list[Mention]:
         """Regimens written drug by drug with their steroid ("Kyprolis-dex", "Revlimid/dex", "daratumumab +
-        pomalidomide + dex", "daratumumab, pomalidomide and dexamethasone"): a run of drugs joined by '-',
-        '+', '/', 'plus', ',' or 'and' that includes dexamethasone or prednisone is the regimen of those
-        drugs, when the vocabulary has one (a list without a steroid, "len, pom, dara", stays a list)."""
+        pomalidomide + dex", "daratumumab, pomalidomide and dexamethasone", "carfilzomib pomalidomide
+        dexamethasone"): a run of drugs joined by '-', '+', '/', 'plus', ',', 'and' or spaces that includes
+        dexamethasone or prednisone is the regimen of those drugs, when the vocabulary has one (a list
+        without a steroid, "len, pom, dara", stays a list)."""
         runs: list[list[Mention]] = []
-        joiner = re.compile(r"(?:\s+(?:SC|IV|s\.c\.|i\.v\.|po))?\s*(?:-|\+|&|/|plus|,|and|,\s*and)\s*", re.I)
+        # Dictated text drops the joiners ("carfilzomib pomalidomide dexamethasone"): spaces alone join too.
+        joiner = re.compile(
+            r"(?:\s+(?:SC|IV|s\.c\.|i\.v\.|po))?(?:\s*(?:-|\+|&|/|plus|,|and|,\s*and)\s*|\s+)", re.I
+        )
         for d in drugs:
             if runs and joiner.fullmatch(self.text[runs[-1][-1].end : d.start]):
                 runs[-1].append(d)
@@ -527,7 +534,7 @@ class _Extractor:
             neg = re.search(
                 r"(?:\bno|\bnor|\bnever(?:\s+(?:had|received?|got|seen|saw|been\s+on|(?:been\s+)?exposed\s+to|"
                 r"(?:been\s+)?treated\s+with|(?:been\s+)?given))?|\bnot\s+had|\bat\s+no\s+point\s+(?:received|had|got))"
-                r"\s+(?:an?\s+|any\s+|prior\s+|previous\s+)?$",
+                r"\s+(?:an?\s+|any\s+(?:other\s+)?|prior\s+|previous\s+|other\s+)?$",
                 before,
                 re.IGNORECASE,
             )
@@ -536,18 +543,28 @@ class _Extractor:
                 not neg
                 and chain_prev is not None
                 and id(chain_prev) in negated
-                and SEPARATORS.match(self.text[chain_prev.mention.end : agent.mention.start])
+                and (
+                    SEPARATORS.match(gap := self.text[chain_prev.mention.end : agent.mention.start])
+                    or re.fullmatch(r"\s*\(\s*", gap)  # "never anti-CD38 (daratumumab or isatuximab)"
+                )
             ):
                 neg = re.search(r"$", before)  # "no daratumumab or carfilzomib": the negation carries over
                 negated_from = chain_prev
             else:
                 negated_from = None
-            # "Dara never given", "bortezomib was not received": the negation follows the drug.
-            later = re.match(self.lex["never_given_after"], self.text[agent.mention.end :], re.IGNORECASE)
+            # "Dara never given", "bortezomib was not received": the negation follows the drug, or the
+            # alternatives it opens ("Daratumumab/isatuximab: never given", "dara or isa not given").
+            last = agent
+            for other in agents:
+                if other.mention.start >= last.mention.end and re.fullmatch(
+                    r"\s*(?:/|\bor\b)\s*", self.text[last.mention.end : other.mention.start], re.IGNORECASE
+                ):
+                    last = other
+            later = re.match(self.lex["never_given_after"], self.text[last.mention.end :], re.IGNORECASE)
             if later and not neg:
                 negated.add(id(agent))
                 agent.history = False
-                end = agent.mention.end + later.end()
+                end = last.mention.end + later.end()
                 self.status(agent, "naive", agent.mention.start, end, "negated_exposure")
                 continue
             if neg:
@@ -579,16 +596,20 @@ class _Extractor:
             on_since = re.search(
                 r"\bon\s+(?:continuous\s+|low[-\s]dose\s+)?$", before, re.IGNORECASE
             ) and re.match(r"\s+(?:\d+\s*mg\s+)?(?:\([^)]*\)\s*)?(?:since|for)\b", rest, re.IGNORECASE)
-            # "dara-R maint": every drug of a maintenance written drug by drug is maintenance.
+            # "dara-R maint", "dara lenalidomide maintenance": every drug of a maintenance written drug by
+            # drug is maintenance.
             run_end = agent.mention.end
             for other in agents:
                 if other.mention.start >= run_end and re.fullmatch(
-                    r"[-/]", self.text[run_end : other.mention.start]
+                    r"[-/]|\s+", self.text[run_end : other.mention.start]
                 ):
                     run_end = other.mention.end
             after_run = self.text[run_end:]
-            maintenance = re.match(r"[-\s]*maint\w*", after_run, re.IGNORECASE) and not re.match(
-                self.lex["maintenance_stopped"], after_run, re.IGNORECASE
+            # "len maintenance"; "Lenalidomide 10 mg PO d1-21/28 - maintenance since 09/2022": a dose between.
+            dose = re.match(r"\s*\d+(?:\.\d+)?\s*mg\b[^.;\n]{0,25}?(?=[-\s]*maint)", after_run, re.IGNORECASE)
+            after_dose = after_run[dose.end() :] if dose else after_run
+            maintenance = re.match(r"[-\s]*maint\w*", after_dose, re.IGNORECASE) and not re.match(
+                self.lex["maintenance_stopped"], after_dose, re.IGNORECASE
             )
             # "progressed on pomalidomide and daratumumab": the progression covers the whole list.
             # "progression on Sarclisa-Rd": a drug hyphenated to its backbone regimen is one treatment.
@@ -629,6 +650,18 @@ class _Extractor:
                 )
             else:
                 self.status(agent, "exposed", agent.mention.start, agent.mention.end, "received_in_history")
+        # "len, pom, bortezomib and dara (progression under each one)": back over the list.
+        for i, agent in enumerate(agents):
+            if id(agent) not in progressed or not re.match(
+                self.lex["progression_each_after"], self.text[agent.mention.end :], re.IGNORECASE
+            ):
+                continue
+            for earlier, later in zip(reversed(agents[:i]), reversed(agents[1 : i + 1]), strict=True):
+                gap = self.text[earlier.mention.end : later.mention.start]
+                if not (earlier.history and SEPARATORS.match(gap)):
+                    break
+                end = agent.mention.end
+                self.status(earlier, "refractory", earlier.mention.start, end, "progressed_on_each")
 
     def agent_drugs(self, agent: _Agent) -> tuple[str, ...]:
         if agent.regimen:
@@ -876,11 +909,17 @@ class _Extractor:
 
     def sole_imid_status(self, agents: list[_Agent]) -> None:
         """'1 prior line (VRd/ASCT/R). IMiD-refractory.': a status stated for the IMiD class belongs to the
-        IMiD the history names, when it names exactly one and says nothing of that drug itself."""
+        IMiD the history names, when it names exactly one and says nothing of that drug itself; 'no IMiD
+        so far' with none named makes each IMiD naive."""
         if not self.imid_statuses:
             return
         imids = {"lenalidomide", "pomalidomide", "thalidomide"}
         named = {d for a in agents if a.history for d in self.agent_drugs(a)} & imids
+        # "No IMiD so far": naive to the class is naive to each IMiD the text does not say was given.
+        if not named and (naive := next((s for s in self.imid_statuses if s[0] == "naive"), None)):
+            for drug in sorted(imids - {f.field for f in self.facts}):
+                self.add(drug, "naive", naive[1], naive[2], "imid_class_naive")
+            return
         if len(named) != 1:
             return
         drug = named.pop()
@@ -916,13 +955,16 @@ class _Extractor:
             return
         start, end = history[0].mention.start, history[-1].mention.end
         seen = {f.field for f in self.facts}
-        # "Post CAR-T relapse, previously triple-class refractory", "Isa-Pd refractory, 3 lines": the named
-        # regimens are not the whole history, so an unnamed drug is unknown, not naive.
+        # "Post CAR-T relapse, previously triple-class refractory", "Isa-Pd refractory, 3 lines", "Kd ±
+        # anti-CD38": the named regimens are not the whole history, so an unnamed drug is unknown, not naive.
         stated = self.first("prior_lines")
         told = self.described_lines(history)
         earlier = treatment.earlier_outside
         partial = (
             self.search(TRIPLE_CLASS) is not None
+            or self.search(self.lex["triple_class_refractory"]) is not None
+            # "Kd ± anti-CD38 (arm unknown)": whether the antibody was given is not told.
+            or self.search(self.lex["maybe_given_before"].removesuffix("$") + r"(?=\S)") is not None
             or (stated is not None and isinstance(stated.value, int) and stated.value > told)
             or earlier
         )
@@ -1063,7 +1105,10 @@ class _Extractor:
             for d in _class_products(m.group(1)):
                 self.add("unavailable_drugs", d, m.start(), m.end(), "not_available")
         # "TCE but not TCR" is not triple-class refractory.
-        if m := self.findings(r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory)\b")[0]:
+        # "triple-class-refractory patients" in a literature question is a population, not the patient.
+        if (m := self.findings(self.lex["triple_class_refractory"])[0]) and not re.match(
+            self.lex["status_population_after"], self.text[m.end() :], re.IGNORECASE
+        ):
             self.add("triple_class_refractory", True, m.start(), m.end(), "triple_class_refractory")
             for fld in ("pi", "anti_cd38"):
                 self.add(fld, "refractory", m.start(), m.end(), "triple_class_refractory")

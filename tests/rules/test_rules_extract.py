@@ -1014,6 +1014,109 @@ from assistant.rules import extract_facts
             {"age": 57},
             id="sex-age-in-brackets",
         ),
+        pytest.param(
+            "Patient, 63 y., 5 prior therapies incl. cilta-cel. Refractory against all three "
+            "substance classes (IMiD, PI, anti-CD38).",
+            {"prior_lines": 5, "triple_class_refractory": True, "anti_cd38": "refractory"},
+            id="prior-therapies-and-class-level-tcr",
+        ),
+        pytest.param(
+            "Which bispecific trials enrolled triple-class-refractory patients after BCMA therapy?",
+            {"triple_class_refractory": None},
+            id="tcr-population-not-the-patient",
+        ),
+        pytest.param(
+            "55M. VRd then ASCT then dara lenalidomide maintenance, progressed on it 2023.",
+            {"anti_cd38": "refractory", "lenalidomide": "refractory"},
+            id="spaced-maintenance-doublet",
+        ),
+        pytest.param(
+            "VRd, ASCT, len maintenance, PD on len 2023. Second line carfilzomib pomalidomide "
+            "dexamethasone which stopped working after five months.",
+            {"carfilzomib": "refractory", "pomalidomide": "refractory", "prior_lines": 2},
+            id="spaced-regimen-which-stopped-working",
+        ),
+        pytest.param(
+            "Man of 70 years, after four lines of therapy he has failed all of these: "
+            "lenalidomide, pomalidomide, bortezomib, carfilzomib and daratumumab.",
+            {"bortezomib": "refractory", "lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="failed-all-of-these",
+        ),
+        pytest.param(
+            "70M, 4 prior lines: lenalidomide, pomalidomide, bortezomib, carfilzomib and "
+            "daratumumab (progression under each one).",
+            {"lenalidomide": "refractory", "bortezomib": "refractory", "carfilzomib": "refractory"},
+            id="progression-under-each-one",
+        ),
+        pytest.param(
+            "70M, he failed lenalidomide and then bortezomib.",
+            {"lenalidomide": "refractory", "bortezomib": "exposed_not_refractory"},
+            id="failed-drug-then-another",
+        ),
+        pytest.param(
+            "65F, two therapy lines: VCD and ASCT 2018, at relapse 2021 Dara-Vd, under which a "
+            "renewed progression occurred in January 2025. No IMiD so far.",
+            {
+                "prior_lines": 2,
+                "bortezomib": "refractory",
+                "anti_cd38": "refractory",
+                "lenalidomide": "naive",
+            },
+            id="under-which-progression",
+        ),
+        pytest.param(
+            "66M. Hx: (a) VRd/ASCT/len maint, PD on len 2021; (b) trial: Kd ± anti-CD38 mAb (arm "
+            "not known), PD 2025.",
+            {"anti_cd38": "unknown"},
+            id="plus-minus-arm-unknown",
+        ),
+        pytest.param(
+            "Six lines; the last one was elranatamab from March 2024, with progression at six "
+            "months in form of cutaneous plasmocytomas.",
+            {"other_refractory": frozenset({"elranatamab"}), "extramedullary": True},
+            id="with-progression-and-cutaneous-plasmocytoma",
+        ),
+        pytest.param(
+            "72M, 6 prior LOT. Most recent: belantamab mafodotin, dose-reduced to 1.9 mg/kg for "
+            "keratopathy, PD on it 04/2025.",
+            {"other_refractory": frozenset({"belantamab_mafodotin"})},
+            id="decimal-dose-before-pd-on-it",
+        ),
+        pytest.param(
+            "56M. Lenalidomide 10 mg PO d1-21/28 - maintenance since 09/2022. HELD on admission: "
+            "disease progression while taking it (subcutaneous chest-wall nodule, biopsy = "
+            "plasmacytoma, not contiguous with bone).",
+            {"lenalidomide": "refractory", "extramedullary": True},
+            id="dosed-maintenance-progression-while-taking-it",
+        ),
+        pytest.param(
+            "58M. VRd then ASCT 2020, len maint, PD on len 2025. Daratumumab/isatuximab: never given",
+            {"anti_cd38": "naive"},
+            id="slash-alternatives-never-given",
+        ),
+        pytest.param(
+            "70M. VRd-lite then len, PD on len 2025. He has not received never daratumumab nor "
+            "other anti-CD38.",
+            {"anti_cd38": "naive"},
+            id="nor-other-anti-cd38",
+        ),
+        pytest.param(
+            "66M. VRd, ASCT, len maintenance stopped 2020, relapse 2025. He has never received "
+            "anti-CD38 (daratumumab or isatuximab).",
+            {"anti_cd38": "naive"},
+            id="negation-into-bracket",
+        ),
+        pytest.param(
+            "77F. VMP 2016. Relapse 2019, Rd, PD on Rd now. Daratumumab not yet done.",
+            {"anti_cd38": "naive"},
+            id="not-yet-done",
+        ),
+        pytest.param(
+            "64F. VTD, ASCT 2016; 2L (2020): KRd, PD on KRd 03/25. Never anti-CD38. Plan: 3L, "
+            "anti-CD38 triplet; ?CAR-T referral.",
+            {"prior_lines": 2, "anti_cd38": "naive"},
+            id="dated-line-label-and-plan",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
