@@ -91,6 +91,15 @@ def named_agents(terms: QuestionTerms, bank: SentenceBank, config: AbstentionCon
     return bank.agents(text) - set(config.backbone_drugs)
 
 
+def dosed_drugs(question: str, bank: SentenceBank, config: AbstentionConfig) -> set[str]:
+    """The drugs a dose question asks the dose of: named by themselves, not as part of a regimen ("what
+    panobinostat dose with Vd" asks panobinostat's, not bortezomib's)."""
+    vocabulary = bank.vocabulary
+    regimens = vocabulary.find_regimens(question)
+    drugs = [d for d in vocabulary.find_drugs(question) if d.id not in config.backbone_drugs]
+    return {d.id for d in drugs if not any(r.start <= d.start and d.end <= r.end for r in regimens)}
+
+
 def support_score(
     terms: QuestionTerms,
     scored: Sequence[ScoredUnit],
@@ -105,6 +114,15 @@ def support_score(
     if unknown_agents:
         return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
     named = named_agents(terms, bank, config)
+    # A drug-like name the vocabulary does not know but the corpus uses ("pembrolizumab", named once as
+    # being examined): a passage that does not name it does not say what it achieved.
+    unlisted = frozenset(
+        t
+        for t in terms.tokens
+        if agent and t.isalpha() and len(t) > 5 and agent.search(t) and not bank.agents(t)
+    )
+    asks_dose = "dose" in asked_figure_kinds(terms.text, config)
+    dosed = dosed_drugs(terms.text, bank, config) if asks_dose else set()
     best, best_chunk = 0.0, None
     for candidate in scored[: config.candidates]:
         unit = candidate.unit
@@ -114,10 +132,15 @@ def support_score(
             1 - config.sentence_weight
         ) * lexical_coverage(terms, passage_tokens, bank)
         coverage = (1 - config.dense_weight) * coverage + config.dense_weight * max(candidate.dense, 0.0)
-        # The asked-for figure (a rate, a dose, a duration, a level) must be in the sentence itself.
-        if not gives_figures(unit.scoring_text, terms.figures):
+        # The asked-for figure (a rate, a dose, a duration, a level) must be in the sentence itself; a dose
+        # must be given with the drug asked about ("carfilzomib at 56 mg/m2" is no panobinostat dose).
+        if not gives_figures(unit.scoring_text, terms.figures) or (
+            dosed and not dosed & bank.agents(unit.scoring_text)
+        ):
             coverage *= config.missing_figure_factor
-        if named and not named & bank.agents(candidate.passage.chunk.text):
+        if (named and not named & bank.agents(candidate.passage.chunk.text)) or (
+            unlisted and not unlisted & passage_tokens
+        ):
             coverage *= config.unnamed_agent_factor
         if coverage > best:
             best, best_chunk = coverage, unit.chunk_id

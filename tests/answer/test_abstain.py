@@ -18,6 +18,10 @@ from assistant.answer.abstain import asked_figure_kinds
         pytest.param("What response rate did KPd give?", ["rate"], id="rate"),
         pytest.param("How long should Rd be continued?", ["duration"], id="duration"),
         pytest.param("What did CANDOR show?", [], id="no-figure-kind"),
+        pytest.param("What is the usual ide-cel dose in KarMMa?", ["dose"], id="hyphenated-drug-dose"),
+        pytest.param(
+            "Which myeloma drugs need renal dose reduction?", [], id="dose-reduction-asks-for-drugs"
+        ),
     ],
 )
 def test_asked_figure_kinds(question: str, kinds: list[str]) -> None:
@@ -35,3 +39,39 @@ def test_named_agents_are_what_the_question_asks_about_not_its_source_or_steroid
     assert named("What ORR did mezigdomide plus dexamethasone achieve?") == {"mezigdomide"}
     assert named("What PFS did Kd give in ENDEAVOR?") == {"carfilzomib", "ENDEAVOR"}
     assert named("Which endpoint does the frontline-len review recommend?") == frozenset()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A dose of another drug in the same passage ("carfilzomib at 56 mg/m2") is not the asked dose.
+        pytest.param("Which panobinostat dose was given with Vd in PANORAMA-1?", id="dose-of-another-drug"),
+        pytest.param(
+            "What is the infused cilta-cel dose in the CARTITUDE-4 study?", id="hyphenated-drug-dose"
+        ),
+        # A drug the vocabulary lacks but the corpus names once ("being examined"): other passages about
+        # pom-dex say nothing of it.
+        pytest.param(
+            "What did phase 3 trials of pembrolizumab added to pomalidomide-dexamethasone show?",
+            id="unlisted-drug-not-in-the-passage",
+        ),
+    ],
+)
+def test_near_miss_questions_abstain(services, question: str) -> None:
+    from assistant.answer.compose import answer_question
+
+    assert answer_question(question, services=services).abstained
+
+
+def test_a_dose_given_with_the_asked_drug_is_answered(services) -> None:
+    from assistant.answer.compose import answer_question
+
+    answer = answer_question(
+        "What dose of pomalidomide is registered with weekly dexamethasone?", services=services
+    )
+    assert not answer.abstained
+    assert "4 mg" in answer.text
+    # A cell dose is a dose ("150–450 × 10^6 CAR T cells"): the question is not a near miss.
+    assert not answer_question(
+        "What is the infused ide-cel dose in the KarMMa study?", services=services
+    ).abstained
