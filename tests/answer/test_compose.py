@@ -273,3 +273,14 @@ def test_cells_of_a_lost_grid_table_get_no_inferred_trial(services) -> None:
         c for c in bank.chunks.values() if c.kind == "table" and "|" in c.text and "CANDOR" in c.text
     )
     assert any(u.context for u in bank.units(gridded))
+
+
+def test_subgroup_question_gets_the_asked_subgroup_not_another_subgroups_table(services) -> None:
+    # "subgroup" once made table rows preferred: the one-prior-line subgroup table of CANDOR led the
+    # answer to a question about patients with two or more previous lines.
+    answer = answer_question(
+        "CANDOR subgroup with two or more previous lines: how many patients and what PFS hazard ratio?",
+        services=services,
+    )
+    assert "266" in answer.sentences[0].text and "0.61" in answer.sentences[0].text
+    assert "one previous line" not in answer.text
