@@ -1117,6 +1117,28 @@ from assistant.rules import extract_facts
             {"prior_lines": 2, "anti_cd38": "naive"},
             id="dated-line-label-and-plan",
         ),
+        pytest.param(
+            "Myeloma at debut in a man of 59 years, still without any treatment: IgG kappa, lytic "
+            "lesions. We consider Dara-VRd then transplant.",
+            {"scope": "newly_diagnosed"},
+            id="myeloma-at-debut-without-treatment",
+        ),
+        pytest.param(
+            "Asymptomatic myeloma, IgA kappa 2.8 g/dL, marrow 22% plasma cells, no anaemia. "
+            "66-year-old man, no therapy so far. Observe or treat?",
+            {"scope": "smoldering"},
+            id="asymptomatic-myeloma-is-smouldering",
+        ),
+        pytest.param(
+            "48F, 38% circulating plasma cells, hypercalcaemia. Primary plasma-cell leukaemia. Induction?",
+            {"scope": "other_disease"},
+            id="primary-plasma-cell-leukaemia",
+        ),
+        pytest.param(
+            "60M, VRd x4 then ASCT 2019, no treatment since; relapse now with anaemia. Dara naive.",
+            {"scope": "rrmm", "prior_lines": 1},
+            id="no-treatment-since-then-relapse-stays-in-scope",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
