@@ -502,9 +502,9 @@ def patient_answer(
     profile = profile or extract_facts(patient_text).profile
     decision = decide(profile, services.rules, services.vocabulary)
     if decision.branch == "out_of_scope":
-        message = p["out_of_scope"].format(
-            reason=p["patient_out_of_scope"].format(reason=" ".join(decision.explanation.split()).rstrip("."))
-        )
+        # The rule layer's explanation covers every out-of-scope kind; the reply names this patient's.
+        reasons = p["patient_out_of_scope"]
+        message = p["out_of_scope"].format(reason=reasons.get(profile.scope, reasons["untreated"]))
         return {
             "status": "out_of_scope",
             "branch": decision.branch,

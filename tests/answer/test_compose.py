@@ -284,3 +284,17 @@ def test_subgroup_question_gets_the_asked_subgroup_not_another_subgroups_table(s
     )
     assert "266" in answer.sentences[0].text and "0.61" in answer.sentences[0].text
     assert "one previous line" not in answer.text
+
+
+def test_out_of_scope_patient_reply_names_the_patients_kind(services) -> None:
+    # The rule layer's out-of-scope explanation lists every kind; pasted into "this question is about
+    # {reason}" it made a broken sentence. The reply names the described patient's kind.
+    answer = answer_question(
+        "Observe or treat?",
+        patient_text="Asymptomatic myeloma, IgA kappa 2.8 g/dL, marrow 22% plasma cells, no anaemia. "
+        "66-year-old man, no therapy so far.",
+        services=services,
+    )
+    assert answer.status == "out_of_scope"
+    assert "about smouldering (asymptomatic) myeloma" in answer.text
+    assert "The five sources cover" not in answer.text
