@@ -110,17 +110,16 @@ def support_score(
     config = config or load_abstention_config()
     unknown = tuple(sorted(t for t in terms.tokens if not bank.known(t)))
     agent = re.compile(config.unknown_agent_pattern) if config.unknown_agent_pattern else None
-    unknown_agents = tuple(t for t in unknown if agent and t.isalpha() and len(t) > 5 and agent.search(t))
+    def drug_like(token: str) -> bool:  # a drug name by its ending ("-mab", "-cel", "-mide", ...)
+        return bool(agent and token.isalpha() and len(token) > 5 and agent.search(token))
+
+    unknown_agents = tuple(t for t in unknown if drug_like(t))
     if unknown_agents:
         return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
     named = named_agents(terms, bank, config)
     # A drug-like name the vocabulary does not know but the corpus uses ("pembrolizumab", named once as
     # being examined): a passage that does not name it does not say what it achieved.
-    unlisted = frozenset(
-        t
-        for t in terms.tokens
-        if agent and t.isalpha() and len(t) > 5 and agent.search(t) and not bank.agents(t)
-    )
+    unlisted = frozenset(t for t in terms.tokens if drug_like(t) and not bank.agents(t))
     asks_dose = "dose" in asked_figure_kinds(terms.text, config)
     dosed = dosed_drugs(terms.text, bank, config) if asks_dose else set()
     best, best_chunk = 0.0, None

@@ -51,8 +51,6 @@ ONE_TIME_CLASSES = {"anti-BCMA CAR-T"}
 YEARS = r"(?:19|20)\d\d(?:\s*[-–]\s*(?:(?:19|20)\d\d|present|now))?"
 # "not", "never", "non-", and a contraction ("isn't len-refractory", "wasn’t refractory").
 NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
-# Triple-class or penta-refractory disease: the patient had drugs of every main class.
-TRIPLE_CLASS = r"\b(?:TCR|triple[-\s](?:class[-\s])?refractory|penta[-\s]?(?:class[-\s])?refractory)\b"
 # A progression or relapse named anywhere ("PD", "progressing", "relapsed").
 PROGRESSION = re.compile(r"\b(?:PD|progress\w*|relaps\w*|climb\w*)\b", re.IGNORECASE)
 # Between two agents of one list: "len, pom", "len and dara", "a PI, an IMiD and an anti-CD38".
@@ -554,12 +552,7 @@ class _Extractor:
                 negated_from = None
             # "Dara never given", "bortezomib was not received": the negation follows the drug, or the
             # alternatives it opens ("Daratumumab/isatuximab: never given", "dara or isa not given").
-            last = agent
-            for other in agents:
-                if other.mention.start >= last.mention.end and re.fullmatch(
-                    r"\s*(?:/|\bor\b)\s*", self.text[last.mention.end : other.mention.start], re.IGNORECASE
-                ):
-                    last = other
+            last = self.last_of_run(agent, agents, r"\s*(?:/|\bor\b)\s*")
             later = re.match(self.lex["never_given_after"], self.text[last.mention.end :], re.IGNORECASE)
             if later and not neg:
                 negated.add(id(agent))
@@ -598,13 +591,7 @@ class _Extractor:
             ) and re.match(r"\s+(?:\d+\s*mg\s+)?(?:\([^)]*\)\s*)?(?:since|for)\b", rest, re.IGNORECASE)
             # "dara-R maint", "dara lenalidomide maintenance": every drug of a maintenance written drug by
             # drug is maintenance.
-            run_end = agent.mention.end
-            for other in agents:
-                if other.mention.start >= run_end and re.fullmatch(
-                    r"[-/]|\s+", self.text[run_end : other.mention.start]
-                ):
-                    run_end = other.mention.end
-            after_run = self.text[run_end:]
+            after_run = self.text[self.last_of_run(agent, agents, r"[-/]|\s+").mention.end :]
             # "len maintenance"; "Lenalidomide 10 mg PO d1-21/28 - maintenance since 09/2022": a dose between.
             dose = re.match(r"\s*\d+(?:\.\d+)?\s*mg\b[^.;\n]{0,25}?(?=[-\s]*maint)", after_run, re.IGNORECASE)
             after_dose = after_run[dose.end() :] if dose else after_run
@@ -662,6 +649,16 @@ class _Extractor:
                     break
                 end = agent.mention.end
                 self.status(earlier, "refractory", earlier.mention.start, end, "progressed_on_each")
+
+    def last_of_run(self, agent: _Agent, agents: list[_Agent], joiner: str) -> _Agent:
+        """The last agent of the run starting at `agent`, each next one joined to the one before it by a gap
+        matching `joiner` ("Daratumumab/isatuximab: never given", "dara lenalidomide maintenance")."""
+        last = agent
+        for other in agents:
+            gap = self.text[last.mention.end : other.mention.start]
+            if other.mention.start >= last.mention.end and re.fullmatch(joiner, gap, re.IGNORECASE):
+                last = other
+        return last
 
     def agent_drugs(self, agent: _Agent) -> tuple[str, ...]:
         if agent.regimen:
@@ -961,8 +958,8 @@ class _Extractor:
         told = self.described_lines(history)
         earlier = treatment.earlier_outside
         partial = (
-            self.search(TRIPLE_CLASS) is not None
-            or self.search(self.lex["triple_class_refractory"]) is not None
+            self.search(self.lex["triple_class_refractory"]) is not None
+            or self.search(self.lex["penta_refractory"]) is not None
             # "Kd ± anti-CD38 (arm unknown)": whether the antibody was given is not told.
             or self.search(self.lex["maybe_given_before"].removesuffix("$") + r"(?=\S)") is not None
             or (stated is not None and isinstance(stated.value, int) and stated.value > told)
@@ -1120,7 +1117,7 @@ class _Extractor:
             start = min(imid[0], pi.start, cd38.start)
             end = max(imid[1], pi.end, cd38.end)
             self.add("triple_class_refractory", True, start, end, "refractory_to_each_class")
-        if m := self.search(r"\bpenta[-\s]?(?:class[-\s])?refractory\b"):
+        if m := self.search(self.lex["penta_refractory"]):
             self.add("penta_refractory", True, m.start(), m.end(), "penta_refractory")
             self.add("triple_class_refractory", True, m.start(), m.end(), "penta_refractory")
             for fld in ("lenalidomide", "pomalidomide", "bortezomib", "carfilzomib", "pi", "anti_cd38"):
