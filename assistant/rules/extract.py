@@ -454,7 +454,7 @@ class _Extractor:
                 # ends the clause: in "KRd, refractory to len" it belongs to len).
                 labelled = re.fullmatch(r"\s*(?::|->|→|=)\s*(?:primary|primarily|completely)?\s*", gap) or (
                     # "Revlimid/dex 2019-2023, resistant;"
-                    re.fullmatch(r"(?:\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?)?\s*[,;]\s*", gap)
+                    re.fullmatch(rf"(?:\s+{YEARS})?\s*[,;]\s*", gap)
                     and re.match(r"\s*(?:[.;,)\n]|$)", self.text[m.end() :])
                 )
                 if not chained and not (re.fullmatch(r"\s*-?\s*", gap) or bracketed or labelled):

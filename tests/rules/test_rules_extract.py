@@ -1139,6 +1139,11 @@ from assistant.rules import extract_facts
             {"scope": "rrmm", "prior_lines": 1},
             id="no-treatment-since-then-relapse-stays-in-scope",
         ),
+        pytest.param(
+            "Revlimid/dex 2019-present, resistant; dara naive. Next line?",
+            {"lenalidomide": "refractory", "anti_cd38": "naive"},
+            id="labelled-status-after-open-year-range",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
