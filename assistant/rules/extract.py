@@ -1098,7 +1098,11 @@ class _Extractor:
         if m := self.search(r"\bcan (?:only )?get\b[^.;]*"):
             for d in self.vocab.find_drugs(m.group(0)):
                 self.add("available_drugs", d.id, m.start() + d.start, m.start() + d.end, "available_here")
-        for m in self.finditer(r"\bno\s+(CAR[-\s]?T\w*|bispecifics?|BsAbs?|bispecific antibodies)\b"):
+        for m in self.finditer(rf"\bno\s+({lex['product_classes']})"):
+            # "no CAR-T or bispecifics so far": the qualifier may follow the last class of a list.
+            more = rf"(?:\s*(?:,|/|\bor\b|\band\b|\bnor\b)\s*{lex['product_classes']})*"
+            if re.match(more + lex["not_received_after"], self.text[m.end() :], re.IGNORECASE):
+                continue
             for d in _class_products(m.group(1)):
                 self.add("unavailable_drugs", d, m.start(), m.end(), "not_available")
         # "TCE but not TCR" is not triple-class refractory.

@@ -1144,6 +1144,32 @@ from assistant.rules import extract_facts
             {"lenalidomide": "refractory", "anti_cd38": "naive"},
             id="labelled-status-after-open-year-range",
         ),
+        pytest.param(
+            "62M, triple-class refractory after 4 lines (KRd, DPd, Isa-Kd, EloPd), no CAR-T so "
+            "far, no bispecifics yet. Fit, ECOG 1. Next?",
+            {"unavailable_drugs": frozenset()},
+            id="no-car-t-so-far-is-not-unavailable",
+        ),
+        pytest.param(
+            "TCR after 5 lines, no CAR-T or bispecifics so far. Next?",
+            {"unavailable_drugs": frozenset()},
+            id="no-car-t-or-bispecifics-so-far-list",
+        ),
+        pytest.param(
+            "Penta-refractory, LMIC centre, no CAR-T, no bispecifics. 59M fit. Options?",
+            {
+                "unavailable_drugs": frozenset(
+                    {
+                        "talquetamab",
+                        "elranatamab",
+                        "idecabtagene_vicleucel",
+                        "teclistamab",
+                        "ciltacabtagene_autoleucel",
+                    }
+                )
+            },
+            id="no-car-t-in-access-context-is-unavailable",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
