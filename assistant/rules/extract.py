@@ -54,6 +54,8 @@ NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 # A progression or relapse named anywhere ("PD", "progressing", "relapsed").
 PROGRESSION = re.compile(r"\b(?:PD|progress\w*|relaps\w*|climb\w*)\b", re.IGNORECASE)
 # Between two agents of one list: "len, pom", "len and dara", "a PI, an IMiD and an anti-CD38".
+# The joint between the drugs of a regimen written drug by drug: "Pom/dex/Darzalex", "pom-dex-dara".
+DRUG_JOIN = r"\s*[-/+]\s*(?:dex(?:amethasone)?\s*[-/+]\s*)?"
 SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*(?:an?\s+|any\s+)?$", re.IGNORECASE)
 
 
@@ -405,7 +407,7 @@ class _Extractor:
     def drug_statuses(self, agents: list[_Agent]) -> None:
         words = self.lex["status_words"]
         status_re = re.compile(
-            rf"(?P<neg>{NEGATION}[-\s]+(?:(?:been|was|were|is|being)\s+)?)?(?P<word>{words['naive']}|{words['refractory']}|{words['exposed']})",
+            rf"(?P<neg>{NEGATION}[-\s]+(?:(?:previously|yet|ever)\s+)?(?:(?:been|was|were|is|being)\s+)?)?(?P<word>{words['naive']}|{words['refractory']}|{words['exposed']})",
             re.IGNORECASE,
         )
         value_of = {"naive": "naive", "refractory": "refractory", "exposed": "exposed_not_refractory"}
@@ -468,9 +470,10 @@ class _Extractor:
                 cursor = m.end() + len(ahead.group(0))
                 for agent in [a for a in agents if a.mention.start >= cursor]:
                     gap = self.text[cursor : agent.mention.start]
-                    # "refractory to PI (bortezomib + carfilzomib), IMiD (len + pom) and anti-CD38 (dara)"
+                    # "refractory to PI (bortezomib + carfilzomib), IMiD (len + pom) and anti-CD38 (dara)",
+                    # "not exposed to IMiDs or to anti-CD38"
                     grouped = chained and re.fullmatch(
-                        r"\s*\)?\s*(?:,|/|&|and|or|\+)?\s*\(?\s*(?:an?\s+)?", gap
+                        r"\s*\)?\s*(?:,|/|&|and|or|\+)?\s*(?:to\s+)?\(?\s*(?:an?\s+)?", gap
                     )
                     if not (SEPARATORS.match(gap) or grouped):
                         break
@@ -529,13 +532,7 @@ class _Extractor:
                 continue
             before = self.text[max(0, agent.mention.start - 40) : agent.mention.start]
             sentence = next(self.text[s:e] for s, e in self.sentences() if s <= agent.mention.start < e)
-            neg = re.search(
-                r"(?:\bno|\bnor|\bnever(?:\s+(?:had|received?|got|seen|saw|been\s+on|(?:been\s+)?exposed\s+to|"
-                r"(?:been\s+)?treated\s+with|(?:been\s+)?given))?|\bnot\s+had|\bat\s+no\s+point\s+(?:received|had|got))"
-                r"\s+(?:an?\s+|any\s+(?:other\s+)?|prior\s+|previous\s+|other\s+)?$",
-                before,
-                re.IGNORECASE,
-            )
+            neg = re.search(self.lex["never_given_before"], before, re.IGNORECASE)
             chain_prev = next((a for a in reversed(agents) if a.mention.end <= agent.mention.start), None)
             if (
                 not neg
@@ -608,10 +605,21 @@ class _Extractor:
                     or (agent.regimen and re.fullmatch(r"\s*-\s*", gap))
                 )
             )
+            # "Pom/dex/Darzalex -> PD", "Pom-dex-dara, PD": a regimen written drug by drug progressed; what
+            # follows its last drug, up to the next agent, is this agent's too.
+            run_last = self.last_of_run(agent, agents, DRUG_JOIN)
+            run_after = None
+            if run_last is not agent:
+                end = run_last.mention.end
+                run_after = self.text[
+                    end : min([end + 80, *(a.mention.start for a in agents if a.mention.start >= end)])
+                ]
             if (
                 re.search(self.lex["progression_before"], before, re.IGNORECASE)
                 or re.search(self.lex["while_on"], before, re.IGNORECASE)
                 or re.match(self.lex["progression_after"], after, re.IGNORECASE)
+                # "Pom/dex/Darzalex -> PD", "Pom-dex-dara, PD": a regimen written drug by drug progressed.
+                or (run_after is not None and re.match(self.lex["progression_after"], run_after, re.I))
                 # "D-Rd (MAIA schedule) as first line since 2020, now progressing on it"
                 or re.search(self.lex["progression_on_it"], after, re.IGNORECASE)
                 or ((on_since or maintenance) and progressed_later)

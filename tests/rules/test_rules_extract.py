@@ -1170,6 +1170,41 @@ from assistant.rules import extract_facts
             },
             id="no-car-t-in-access-context-is-unavailable",
         ),
+        pytest.param(
+            "Current: PD on Tecvayli (cycle 9), 05/25\nBefore: Pom/dex/Darzalex -> PD\n69 F.",
+            {"pomalidomide": "refractory", "anti_cd38": "refractory"},
+            id="slash-written-regimen-progressed-all-drugs",
+        ),
+        pytest.param(
+            "2L Pom-dex-dara, PD. Len naive.",
+            {"pomalidomide": "refractory", "anti_cd38": "refractory"},
+            id="hyphen-written-regimen-progressed-all-drugs",
+        ),
+        pytest.param(
+            "Rd until 05/2021, in CR. No daratumumab until now, bortezomib also never given.",
+            {"bortezomib": "naive", "anti_cd38": "naive"},
+            id="drug-also-never-given",
+        ),
+        pytest.param(
+            "VRd, ASCT, len maintenance, progression on it. She never made anti-CD38 therapy.",
+            {"anti_cd38": "naive"},
+            id="never-made-anti-cd38-therapy",
+        ),
+        pytest.param(
+            "PD on lenalidomide. He never had the daratumumab drip.",
+            {"anti_cd38": "naive"},
+            id="never-had-the-drug",
+        ),
+        pytest.param(
+            "First-line VMP x9, progression now. Not previously exposed to IMiDs or to anti-CD38 antibodies.",
+            {"anti_cd38": "naive", "lenalidomide": "naive"},
+            id="not-previously-exposed-to-list-with-or-to",
+        ),
+        pytest.param(
+            "Progressed on len maintenance. No prior exposure to anti-CD38.",
+            {"anti_cd38": "naive"},
+            id="no-prior-exposure-to",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
