@@ -694,7 +694,7 @@ class _Extractor:
             and not re.search(lex["range_before"], self.text[max(0, m.start() - 8) : m.start()], re.I)
         ]
         stated += [m for m in self.finditer(lex["labelled_count"])]
-        counted = [m for m in stated if re.search(r"prior|previous|total", m.group(0), re.IGNORECASE)]
+        counted = [m for m in stated if re.search(r"prior|previous|earlier|total", m.group(0), re.IGNORECASE)]
         if explicit := (counted or stated or [None])[0]:
             self.add(
                 "prior_lines", num(explicit.group(1)), explicit.start(), explicit.end(), "explicit_line_count"

@@ -111,6 +111,18 @@ def test_out_of_scope_reason_reads_the_history(text: str, in_scope: bool) -> Non
         pytest.param("DRd or KRd?", False, id="regimens-only"),
         pytest.param("What did ASPIRE show? Next?", False, id="no-history"),
         pytest.param("65M newly diagnosed, CrCl 80. Best induction?", False, id="out-of-scope-case"),
+        pytest.param(
+            "Konsil request: Patient Herr M., 74 years old. First line Rd for 18 cycles until 05/2021. Now in"
+            " 04/2025 progress with IgG 24 g/l and hypercalcaemia. Please your recommendation.",
+            True,
+            id="consult-letter-age-in-years-old",
+        ),
+        pytest.param(
+            "Patient, 80 years, man. Three earlier lines: MPT; Rd; DVd. Since 6 months a slow rise of"
+            " M-protein 3 -> 7 g/L, no complaints.",
+            True,
+            id="biochemical-case-without-a-question",
+        ),
     ],
 )
 def test_describes_patient(text: str, case: bool) -> None:

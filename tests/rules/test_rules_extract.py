@@ -1205,6 +1205,72 @@ from assistant.rules import extract_facts
             {"anti_cd38": "naive"},
             id="no-prior-exposure-to",
         ),
+        pytest.param(
+            "Konsil request: Patient Herr M., 74 years old. Multiple myeloma IgG kappa, Rd first line.",
+            {"age": 74},
+            id="age-years-old-plural",
+        ),
+        pytest.param(
+            "61 y | F | IgG kappa | VRd -> ASCT -> R maint",
+            {"age": 61},
+            id="age-table-cell",
+        ),
+        pytest.param(
+            "Mme D., 52 ans, myélome IgG, VRd puis autogreffe.",
+            {"age": 52},
+            id="age-ans",
+        ),
+        pytest.param(
+            "Hr J.W., 70 J., kappa LCMM, VCd + ASCT.",
+            {"age": 70},
+            id="age-jahre-abbreviated",
+        ),
+        pytest.param(
+            "He is 61 and fit. KRd first line, PD on it.",
+            {"age": 61},
+            id="age-he-is",
+        ),
+        pytest.param(
+            "67 y F, IgA myeloma, VRd then len maintenance.",
+            {"age": 67},
+            id="age-y-then-sex",
+        ),
+        pytest.param(
+            "Mr V. (60), myeloma, VRd x6, progression now.",
+            {"age": 60},
+            id="age-in-brackets-after-name",
+        ),
+        pytest.param(
+            "VRd, ASCT; she is 3 months post ASCT, PD.",
+            {"age": None},
+            id="she-is-3-months-is-no-age",
+        ),
+        pytest.param(
+            "CrCl (C-G) 66 mL/min, VRd then PD.",
+            {"crcl_ml_min": 66.0},
+            id="crcl-cockcroft-gault-label",
+        ),
+        pytest.param(
+            "CrCl at discharge 38 mL/min.",
+            {"crcl_ml_min": 38.0},
+            id="crcl-at-discharge",
+        ),
+        pytest.param(
+            "ASCT 2019, second harvest stored. Relapse now.",
+            {"stem_cells_stored": True},
+            id="second-harvest-stored",
+        ),
+        pytest.param(
+            "Three earlier lines: MPT; Rd until 2019; DVd. Since 6 months a slow rise of M-protein "
+            "3 -> 7 g/L, no complaints.",
+            {"prior_lines": 3, "relapse_type": "biochemical", "crab_absent": True},
+            id="earlier-lines-slow-rise-no-complaints",
+        ),
+        pytest.param(
+            "On Revlimid maintenance since ASCT. Light chains creeping up: kappa FLC 38 -> 96 mg/L.",
+            {"relapse_type": "biochemical"},
+            id="light-chains-creeping-up",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
