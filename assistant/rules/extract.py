@@ -52,10 +52,15 @@ YEARS = r"(?:19|20)\d\d(?:\s*[-–]\s*(?:(?:19|20)\d\d|present|now))?"
 # "not", "never", "non-", and a contraction ("isn't len-refractory", "wasn’t refractory").
 NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 # A progression or relapse named anywhere ("PD", "progressing", "relapsed").
-PROGRESSION = re.compile(r"\b(?:PD|progress\w*|relaps\w*|climb\w*)\b", re.IGNORECASE)
-# Between two agents of one list: "len, pom", "len and dara", "a PI, an IMiD and an anti-CD38".
+# A progression, or a marker rising ("light chains creeping up", "FLC have risen").
+PROGRESSION = re.compile(
+    r"\b(?:PD|progress\w*|relaps\w*|climb\w*|creeping\s+up|(?:FLCs?|light\s+chains?|M[-\s]?protein|"
+    r"M[-\s]?spike|paraprotein)\s+(?:have\s+|has\s+)?(?:risen|rising|rose|increas\w*))\b",
+    re.IGNORECASE,
+)
 # The joint between the drugs of a regimen written drug by drug: "Pom/dex/Darzalex", "pom-dex-dara".
 DRUG_JOIN = r"\s*[-/+]\s*(?:dex(?:amethasone)?\s*[-/+]\s*)?"
+# Between two agents of one list: "len, pom", "len and dara", "a PI, an IMiD and an anti-CD38".
 SEPARATORS = re.compile(r"^\s*(?:,|/|&|and|or|\+)?\s*(?:an?\s+|any\s+)?$", re.IGNORECASE)
 
 
@@ -595,14 +600,19 @@ class _Extractor:
             maintenance = re.match(r"[-\s]*maint\w*", after_dose, re.IGNORECASE) and not re.match(
                 self.lex["maintenance_stopped"], after_dose, re.IGNORECASE
             )
+            # "maintenance with lenalidomide 10 mg/die. During the maintenance ... a progression"
+            maintenance = maintenance or (
+                re.search(self.lex["maintenance_with_before"], before, re.IGNORECASE)
+                and not re.match(self.lex["stopped_after"], after_run, re.IGNORECASE)
+            )
             # "progressed on pomalidomide and daratumumab": the progression covers the whole list.
-            # "progression on Sarclisa-Rd": a drug hyphenated to its backbone regimen is one treatment.
+            # "progression on Sarclisa-Rd", "on dara-lenalidomide": drugs hyphenated are one treatment.
             listed_with_progressed = (
                 chain_prev is not None
                 and id(chain_prev) in progressed
                 and (
                     SEPARATORS.match(gap := self.text[chain_prev.mention.end : agent.mention.start])
-                    or (agent.regimen and re.fullmatch(r"\s*-\s*", gap))
+                    or re.fullmatch(r"\s*-\s*", gap)
                 )
             )
             # "Pom/dex/Darzalex -> PD", "Pom-dex-dara, PD": a regimen written drug by drug progressed; what

@@ -1271,6 +1271,34 @@ from assistant.rules import extract_facts
             {"relapse_type": "biochemical"},
             id="light-chains-creeping-up",
         ),
+        pytest.param(
+            "pt 62 M on Revlimid 10 mg maintenance since ASCT (VRd induction 2020). Light chains "
+            "creeping up: kappa FLC 38 -> 96 -> 152 mg/L over 6 months.",
+            {"lenalidomide": "refractory", "on_therapy_at_progression": True},
+            id="on-maintenance-since-light-chains-creeping-up",
+        ),
+        pytest.param(
+            "VRd x4, ASCT 2020, then maintenance with lenalidomide 10 mg/die. During the "
+            "maintenance, in October 2024, we documented a progression.",
+            {"lenalidomide": "refractory"},
+            id="maintenance-with-drug-progression-during-the-maintenance",
+        ),
+        pytest.param(
+            "D-VRd, ASCT 2023, then maintenance with daratumumab + lenalidomide. In May 2025, "
+            "still in maintenance with dara-lenalidomide, he presented clinical progression.",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="still-in-maintenance-with-dara-lenalidomide",
+        ),
+        pytest.param(
+            "Progression on dara-len. Bortezomib naive.",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="progression-on-hyphenated-drugs",
+        ),
+        pytest.param(
+            "Rd, then maintenance with lenalidomide for 2 years, stopped 2021. Relapse 2024.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="maintenance-with-drug-stopped-is-not-refractory",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
