@@ -52,6 +52,7 @@ YEARS = r"(?:19|20)\d\d(?:\s*[-–]\s*(?:(?:19|20)\d\d|present|now))?"
 # "not", "never", "non-", and a contraction ("isn't len-refractory", "wasn’t refractory").
 NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 # A progression or relapse named anywhere ("PD", "progressing", "relapsed").
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8}
 # A progression, or a marker rising ("light chains creeping up", "FLC have risen").
 PROGRESSION = re.compile(
     r"\b(?:PD|progress\w*|relaps\w*|climb\w*|creeping\s+up|(?:FLCs?|light\s+chains?|M[-\s]?protein|"
@@ -737,9 +738,17 @@ class _Extractor:
                 continue
             candidates.append((int(m.group(1)), m, "numbered_line"))
         for m in self.finditer(lex["labelled_line"]):
-            # Only a label followed by a received regimen counts: "1. VRd", "Line 2: DKd".
-            if any(0 <= a.mention.start - m.end() <= 3 for a in received):
-                candidates.append((int(next(g for g in m.groups() if g)), m, "labelled_line"))
+            # Only a label followed by a received regimen counts: "1. VRd", "Line 2: DKd", "3) 4/23 IRd";
+            # a numbered item telling the transplant or maintenance of the line before it does not.
+            if m.group(2) and re.match(lex["line_part"], self.text[m.end() :], re.IGNORECASE):
+                continue
+            if any(
+                a.mention.start >= m.end()
+                and re.fullmatch(lex["line_then_regimen"], self.text[m.end() : a.mention.start], re.I)
+                for a in received
+            ):
+                label = next(g for g in m.groups() if g)
+                candidates.append((ROMAN.get(label) or int(label), m, "labelled_line"))
         for m in self.finditer(lex["nth_relapse"]):
             n = num(m.group(1) or m.group(2))
             if n:

@@ -1299,6 +1299,38 @@ from assistant.rules import extract_facts
             {"lenalidomide": "exposed_not_refractory"},
             id="maintenance-with-drug-stopped-is-not-refractory",
         ),
+        pytest.param(
+            "Inpatient consult - 56 y M, tri-refractory (IMiD/PI/CD38) MM after 5 lines, now w/ EMD.",
+            {"triple_class_refractory": True},
+            id="tri-refractory",
+        ),
+        pytest.param(
+            "MDT outcome - Hr J.W., 70 J.\nI.   VCd x4 + HD-Mel/ASCT (2016), no maintenance\nII.  "
+            "DRd 2019 - 01/2023: PD on treatment\nIII. Pom-Vel-dex (PVd) 02/2023 - 03/2025: PD on "
+            "treatment\nNext (IV.) line to be decided.",
+            {"prior_lines": 3},
+            id="roman-numbered-lines",
+        ),
+        pytest.param(
+            "Rx history (most recent first):\n3) 4/23-2/25 Ninlaro-Rev-dex (IRd): PD on therapy "
+            "2/25\n2) 6/20-11/22 Velcade-cyclo-dex (VCd), completed\n1) 2/17 Thal-dex induction -> "
+            "auto-SCT 5/17",
+            {"prior_lines": 3},
+            id="numbered-lines-with-dates-before-the-regimen",
+        ),
+        pytest.param(
+            "58-year-old man.\n1st line 2020: CTD x6 -> PR; relapse 2021.\n2nd line 2021-2024: VCd "
+            "x8, then stopped; relapsed Feb 2025.",
+            {"prior_lines": 2},
+            id="nth-line-with-a-year-range-before-the-regimen",
+        ),
+        pytest.param(
+            "Treatment to date:\n  1. Velcade/Revlimid/dex induction x4 (Jan-Apr '21) -> VGPR\n  2. "
+            "Melphalan 200 autograft, May '21\n  3. Revlimid maintenance 10 mg from Aug '21, "
+            "ongoing\nParaprotein has climbed whilst taking his Revlimid.",
+            {"prior_lines": 1},
+            id="numbered-parts-of-one-line",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
