@@ -1331,6 +1331,17 @@ from assistant.rules import extract_facts
             {"prior_lines": 1},
             id="numbered-parts-of-one-line",
         ),
+        pytest.param(
+            "MDT minutes. History: first-line VMP x9, treatment-free since. Now: progression "
+            "2025-05. Consensus: second-line Dara-Rd if funded; alternative KRd.",
+            {"prior_lines": 1, "lenalidomide": "naive", "anti_cd38": "naive"},
+            id="mdt-consensus-is-a-proposal",
+        ),
+        pytest.param(
+            "VMP x9, progression now. Recommendation: DRd, alternatively KRd.",
+            {"prior_lines": 1, "lenalidomide": "naive"},
+            id="recommendation-label-and-alternatively",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
