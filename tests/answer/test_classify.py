@@ -112,6 +112,17 @@ def test_out_of_scope_reason_reads_the_history(text: str, in_scope: bool) -> Non
         pytest.param("What did ASPIRE show? Next?", False, id="no-history"),
         pytest.param("65M newly diagnosed, CrCl 80. Best induction?", False, id="out-of-scope-case"),
         pytest.param(
+            "My patient relapsed while on Revlimid maintenance. Is KRd the best choice?",
+            True,
+            id="history-and-is-x-the-best-choice",
+        ),
+        pytest.param(
+            "My patient progressed on lenalidomide maintenance after one line; should I give KRd?",
+            True,
+            id="history-and-should-i-give",
+        ),
+        pytest.param("Should we give DRd to len-refractory patients?", False, id="should-we-give-population"),
+        pytest.param(
             "Konsil request: Patient Herr M., 74 years old. First line Rd for 18 cycles until 05/2021. Now in"
             " 04/2025 progress with IgG 24 g/l and hypercalcaemia. Please your recommendation.",
             True,
