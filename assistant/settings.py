@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     )
 
 
+class SettingsError(ValueError):
+    """An RRMM_* environment value (or an override) the settings refuse, said in one line per value."""
+
+
 def get_settings(**overrides: object) -> Settings:
-    """Build settings from the environment, with explicit overrides (used by tests and CLIs)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Build settings from the environment, with explicit overrides (used by tests and CLIs). A bad value
+    is a SettingsError naming the variable, never a validation traceback."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = f"RRMM_{str(error['loc'][0]).upper()}" if error["loc"] else "a setting"
+            problems.append(f"{name}={error.get('input')!r}: {error['msg']}")
+        raise SettingsError("invalid setting " + "; ".join(problems)) from None

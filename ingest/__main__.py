@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from assistant.settings import get_settings
+from assistant.settings import SettingsError, get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,7 +15,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, help="Chroma directory (default: settings.index_dir)")
     parser.add_argument("--force", action="store_true", help="rebuild from scratch even if up to date")
     parser.add_argument(
-        "--wait", type=float, default=0.0, metavar="SECONDS",
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
         help="wait up to SECONDS for another ingest of this index to finish (default: refuse at once)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no report")
@@ -34,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         report = build_index(
             get_settings(**overrides), force=args.force, progress=not args.quiet, wait_s=args.wait
         )
-    except (CorpusError, IndexIncompatible, IngestBusy, IndexWriteError) as exc:
+    except (CorpusError, IndexIncompatible, IngestBusy, IndexWriteError, SettingsError) as exc:
         print(f"ingest: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -12,6 +12,8 @@ import importlib
 import sys
 from typing import NoReturn
 
+from assistant.settings import SettingsError
+
 SUBCOMMANDS = {
     "search": ("assistant.cli.search", "ranked passages for an ad-hoc literature lookup"),
     "decide": ("assistant.cli.decide", "patient free text -> guideline branch, options, exclusions"),
@@ -49,6 +51,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 2
         return int(args.func(args) or 0)
-    except UserError as exc:
+    except (UserError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

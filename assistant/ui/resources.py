@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from assistant.settings import Settings, get_settings
+from assistant.settings import Settings, SettingsError, get_settings
 from ingest.corpus import Corpus, CorpusError
 
 if TYPE_CHECKING:
@@ -28,8 +28,16 @@ log = logging.getLogger(__name__)
 
 
 def current_settings() -> Settings:
-    """Settings from the environment (RRMM_*), read on each run so tests can point at their index."""
-    return get_settings()
+    """Settings from the environment (RRMM_*), read on each run so tests can point at their index. A bad
+    value stops the page with the variable named, not a traceback."""
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        st.error(
+            f"The page cannot start: {exc}. Fix or unset the variable and reload.", icon=":material/error:"
+        )
+        st.stop()
+        raise  # st.stop() raises; this line only tells type checkers the function never returns here
 
 
 @st.cache_resource(show_spinner=False)
@@ -173,8 +181,10 @@ def _build_index(settings: Settings, *, force: bool, reason: str) -> None:
 
     started = time.perf_counter()
     with st.status(f"{reason}…", expanded=True) as status:
-        st.write("Reading, cleaning and chunking the corpus, then embedding every passage on this "
-                 "computer. This happens once and takes about a minute.")
+        st.write(
+            "Reading, cleaning and chunking the corpus, then embedding every passage on this "
+            "computer. This happens once and takes about a minute."
+        )
         # Another process (a second app, `python -m ingest`) may be building it: wait for that build.
         report = build_index(settings, force=force, progress=False, wait_s=ENSURE_WAIT_S)
         elapsed = time.perf_counter() - started

@@ -226,3 +226,14 @@ def test_invalid_utf8_argv_is_one_line_from_a_real_process():
     err = result.stderr.decode()
     assert result.returncode == 2 and "Traceback" not in err
     assert err == "error: command-line argument 2 is not valid UTF-8 (byte 0xff at position 8)\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("RRMM_EMBEDDING_DTYPE", "float16"), ("RRMM_CANDIDATE_POOL", "abc")]
+)
+def test_bad_environment_setting_is_one_line_exit_2(capsys, monkeypatch, name: str, value: str) -> None:
+    """A bad RRMM_* value names the variable and what it accepts; it was a pydantic traceback."""
+    monkeypatch.setenv(name, value)
+    code, out, err = run(capsys, ["search", "IKEMA"])
+    assert code == 2 and not out
+    assert name in one_error_line(err) and repr(value) in err

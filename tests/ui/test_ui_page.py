@@ -21,8 +21,10 @@ CASE = (
 )
 LONG_MESSAGE = ("PD on lenalidomide maintenance. " * 700)[:20_000]
 FACTUAL = "What did the CANDOR trial show for progression-free survival?"
-UNANSWERABLE = ("What antiviral prophylaxis against herpes zoster is recommended with daratumumab- or "
-                "bortezomib-based salvage regimens?")
+UNANSWERABLE = (
+    "What antiviral prophylaxis against herpes zoster is recommended with daratumumab- or "
+    "bortezomib-based salvage regimens?"
+)
 
 
 def plain(markdown: str) -> str:
@@ -95,8 +97,9 @@ def test_page_new_patient_clears_everything(app: AppTest) -> None:
     assert state.turns == [] and state.patient_text is None and state.decision is None and not state.manual
     assert app.selectbox(key="rrmm_w_pf_lenalidomide").value == "unknown"
     assert len(app.chat_message) == 1  # the welcome note only
-    assert not any("lenalidomide-refractory" in plain(m.value) and m.value.startswith("###")
-                   for m in app.main.markdown)
+    assert not any(
+        "lenalidomide-refractory" in plain(m.value) and m.value.startswith("###") for m in app.main.markdown
+    )
 
 
 def test_page_hand_edit_overrides_parsed_fact(app: AppTest) -> None:
@@ -169,3 +172,12 @@ def test_page_incompatible_index_offers_rebuild_not_traceback(
     assert any("The search index cannot be used" in e.value for e in at.error)
     assert at.button(key="rrmm_rebuild_index").label == "Rebuild index"
     assert not at.chat_input  # the page stops before the chat
+
+
+def test_bad_environment_setting_stops_the_page_with_a_message(monkeypatch) -> None:
+    """A bad RRMM_* value: the page names the variable and stops, no traceback."""
+    monkeypatch.setenv("RRMM_EMBEDDING_DTYPE", "float16")
+    at = AppTest.from_file(str(APP_FILE), default_timeout=APP_TIMEOUT_S).run()
+    assert not at.exception
+    assert any("RRMM_EMBEDDING_DTYPE" in e.value for e in at.error)
+    assert not at.chat_input
