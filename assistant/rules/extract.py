@@ -629,7 +629,6 @@ class _Extractor:
                 re.search(self.lex["progression_before"], before, re.IGNORECASE)
                 or re.search(self.lex["while_on"], before, re.IGNORECASE)
                 or re.match(self.lex["progression_after"], after, re.IGNORECASE)
-                # "Pom/dex/Darzalex -> PD", "Pom-dex-dara, PD": a regimen written drug by drug progressed.
                 or (run_after is not None and re.match(self.lex["progression_after"], run_after, re.I))
                 # "D-Rd (MAIA schedule) as first line since 2020, now progressing on it"
                 or re.search(self.lex["progression_on_it"], after, re.IGNORECASE)
