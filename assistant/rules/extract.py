@@ -582,9 +582,7 @@ class _Extractor:
                 continue
             if not agent.history:
                 continue
-            following = [a.mention.start for a in agents if a.mention.start >= agent.mention.end]
-            stop = min([agent.mention.end + 80, *following])
-            after = self.text[agent.mention.end : stop]
+            after = self.said_after(agent, agents)
             rest = self.text[agent.mention.end :]
             progressed_later = PROGRESSION.search(rest)
             still_on = re.search(r"\bstill\s+on\s+$", before, re.IGNORECASE)
@@ -619,12 +617,7 @@ class _Extractor:
             # "Pom/dex/Darzalex -> PD", "Pom-dex-dara, PD": a regimen written drug by drug progressed; what
             # follows its last drug, up to the next agent, is this agent's too.
             run_last = self.last_of_run(agent, agents, DRUG_JOIN)
-            run_after = None
-            if run_last is not agent:
-                end = run_last.mention.end
-                run_after = self.text[
-                    end : min([end + 80, *(a.mention.start for a in agents if a.mention.start >= end)])
-                ]
+            run_after = self.said_after(run_last, agents) if run_last is not agent else None
             if (
                 re.search(self.lex["progression_before"], before, re.IGNORECASE)
                 or re.search(self.lex["while_on"], before, re.IGNORECASE)
@@ -667,6 +660,11 @@ class _Extractor:
                     break
                 end = agent.mention.end
                 self.status(earlier, "refractory", earlier.mention.start, end, "progressed_on_each")
+
+    def said_after(self, agent: _Agent, agents: list[_Agent]) -> str:
+        """What the text says right after `agent`: up to 80 characters, stopping at the next agent."""
+        end = agent.mention.end
+        return self.text[end : min([end + 80, *(a.mention.start for a in agents if a.mention.start >= end)])]
 
     def last_of_run(self, agent: _Agent, agents: list[_Agent], joiner: str) -> _Agent:
         """The last agent of the run starting at `agent`, each next one joined to the one before it by a gap
