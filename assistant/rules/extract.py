@@ -190,6 +190,43 @@ class _Extractor:
     def finditer(self, pattern: str, flags: int = re.IGNORECASE) -> Iterable[re.Match]:
         return re.finditer(pattern, self.text, flags)
 
+    def current_value(self, pattern: str, kind: str) -> tuple[str, int, int] | None:
+        """The value a measurement told more than once has now, with the span it was read from: of several
+        mentions, the last marked current ("CrCl 70 in 2023, now CrCl 20"), else the first not marked past
+        ("ECOG 2 at diagnosis; ECOG 1"), then followed along its own sequence ("CrCl 70 -> 45 -> 28",
+        "CrCl was 65 last year; now 28"). A single mention is used as it stands."""
+        serial = self.lex["serial_value"]
+        mentions = list(self.finditer(pattern))
+        if not mentions:
+            return None
+
+        def clause_before(m: re.Match) -> str:  # back to the mention before, at most 40 characters
+            previous = max((p.end() for p in mentions if p.end() <= m.start()), default=0)
+            return self.text[max(previous, m.start() - 40) : m.start()]
+
+        def past(m: re.Match) -> bool:
+            return bool(
+                re.search(serial["past_before"], clause_before(m), re.IGNORECASE)
+                or re.match(serial["past_after"], self.text[m.end() :], re.IGNORECASE)
+                or re.search(serial["surface_past"], m.group(0), re.IGNORECASE)
+            )
+
+        current = [
+            m
+            for m in mentions
+            if re.search(serial["current_before"], clause_before(m), re.IGNORECASE)
+            or re.match(serial["current_after"], self.text[m.end() :], re.IGNORECASE)
+        ]
+        recent = [m for m in mentions if not past(m)]
+        chosen = current[-1] if current else (recent or mentions)[-1]
+        value, end = chosen.group(1), chosen.end()
+        later = re.compile(
+            serial["next"].format(label=serial["labels"][kind], value=serial["values"][kind]), re.IGNORECASE
+        )
+        while m := later.match(self.text[end:]):
+            value, end = m.group(1), end + m.end()
+        return value, chosen.start(), end
+
     def findings(self, pattern: str, flags: int = re.IGNORECASE) -> tuple[re.Match | None, re.Match | None]:
         """The first mention of a finding the text affirms, and the first it negates ("no EMD on PET",
         "FISH negative for del17p and t(4;14)", "t(11;14) negative")."""
@@ -1068,18 +1105,28 @@ class _Extractor:
         if m := self.search(lex["refractory_drug_count"]):
             count = int(next(g for g in m.groups() if g))
             self.plausible("refractory_drug_count", count, m.start(), m.end(), "refractory_drug_count")
-        if m := self.search(lex["frailty"]["ecog"]):
-            self.add("ecog", int(m.group(1)), m.start(), m.end(), "ecog")
+        ecog = self.current_value(lex["frailty"]["ecog"], "ecog")
+        if ecog:
+            self.add("ecog", int(ecog[0]), ecog[1], ecog[2], "ecog")
+            ecog = ecog if check_plausible("ecog", int(ecog[0])) is None else None
         frail, not_frail = self.findings(lex["frailty"]["frail"])
+        fit = self.search(lex["frailty"]["fit"])
+        if ecog:  # ECOG says frail (3-4) or fit (0-1) by its current value, not by an earlier one
+            frail = None if frail and frail.group(0).upper().startswith("ECOG") else frail
+            fit = None if fit and fit.group(0).upper().startswith("ECOG") else fit
         if frail:
             self.add("frail", True, frail.start(), frail.end(), "frail")
         elif not_frail:
             self.add("frail", False, not_frail.start(), not_frail.end(), "negated_frail")
-        elif m := self.search(lex["frailty"]["fit"]):
-            self.add("frail", False, m.start(), m.end(), "fit")
+        elif ecog and int(ecog[0]) >= 3:
+            self.add("frail", True, ecog[1], ecog[2], "frail")
+        elif fit:
+            self.add("frail", False, fit.start(), fit.end(), "fit")
+        elif ecog and int(ecog[0]) <= 1:
+            self.add("frail", False, ecog[1], ecog[2], "fit")
         renal = lex["renal"]
-        if m := self.search(renal["crcl"]):
-            self.add("crcl_ml_min", _number(m.group(1)), m.start(), m.end(), "crcl")
+        if crcl := self.current_value(renal["crcl"], "crcl"):
+            self.add("crcl_ml_min", _number(crcl[0]), crcl[1], crcl[2], "crcl")
         if m := self.findings(renal["impairment"])[0]:
             self.add("renal_impairment", True, m.start(), m.end(), "renal_impairment")
         neuro = lex["neuropathy"]

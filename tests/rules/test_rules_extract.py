@@ -1342,6 +1342,56 @@ from assistant.rules import extract_facts
             {"prior_lines": 1, "lenalidomide": "naive"},
             id="recommendation-label-and-alternatively",
         ),
+        pytest.param(
+            "68M, 2 prior lines, len-refractory. CrCl 70 in 2023, now CrCl 20.",
+            {"crcl_ml_min": 20.0},
+            id="crcl-now-after-earlier",
+        ),
+        pytest.param(
+            "CrCl was 65 last year; now 28 ml/min.",
+            {"crcl_ml_min": 28.0},
+            id="crcl-was-then-now",
+        ),
+        pytest.param(
+            "Renal function worsening: CrCl 70 -> 45 -> 28 ml/min.",
+            {"crcl_ml_min": 28.0},
+            id="crcl-sequence",
+        ),
+        pytest.param(
+            "creatinine clearance at baseline 80, at relapse 35",
+            {"crcl_ml_min": 35.0},
+            id="crcl-baseline-then-relapse",
+        ),
+        pytest.param(
+            "CrCl 25 currently, CrCl 60 in 2022.",
+            {"crcl_ml_min": 25.0},
+            id="crcl-current-first",
+        ),
+        pytest.param(
+            "CrCl 40 (previously CrCl 70), PD on R.",
+            {"crcl_ml_min": 40.0},
+            id="crcl-previously-in-brackets",
+        ),
+        pytest.param(
+            "CrCl 45 ml/min, now 3 prior lines.",
+            {"crcl_ml_min": 45.0, "prior_lines": 3},
+            id="crcl-now-other-number",
+        ),
+        pytest.param(
+            "ECOG 1 at diagnosis, now ECOG 3.",
+            {"ecog": 3, "frail": True},
+            id="ecog-worse-now",
+        ),
+        pytest.param(
+            "ECOG 3 at diagnosis (bone pain), ECOG 1 now.",
+            {"ecog": 1, "frail": False},
+            id="ecog-better-now",
+        ),
+        pytest.param(
+            "ECOG 1 -> 3 over the last month.",
+            {"ecog": 3, "frail": True},
+            id="ecog-sequence",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):

@@ -102,6 +102,14 @@ def test_page_new_patient_clears_everything(app: AppTest) -> None:
     )
 
 
+def test_page_later_message_updates_a_measurement(app: AppTest) -> None:
+    send(app, CASE)
+    assert app.number_input(key="rrmm_w_pf_crcl_ml_min").value == 85
+    send(app, "Update from today: CrCl 25 ml/min.")
+    assert app.number_input(key="rrmm_w_pf_crcl_ml_min").value == 25
+    assert session(app).profile().crcl_ml_min == 25
+
+
 def test_page_hand_edit_overrides_parsed_fact(app: AppTest) -> None:
     send(app, CASE)
     app.selectbox(key="rrmm_w_pf_lenalidomide").set_value("exposed_not_refractory").run()
