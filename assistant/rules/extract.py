@@ -117,6 +117,13 @@ def _months(number: str, unit: str) -> float:
     return round(value)
 
 
+def _by_time_off(months: float) -> str:
+    """Lenalidomide status from the months between its last dose and progression. korean-2020: progression
+    within 60 days of the last therapy = refractory; imwg-2021: progression more than 6 months after
+    stopping fixed-duration lenalidomide = not refractory; between, no source decides."""
+    return "refractory" if months <= 2 else "exposed_not_refractory" if months > 6 else "indeterminate"
+
+
 @dataclass
 class _Agent:
     """A drug/regimen/class mention with the tracked status fields it speaks for."""
@@ -910,12 +917,9 @@ class _Extractor:
             months = _months(groups[0], groups[1])
             if not self.plausible("months_off_therapy", months, m.start(), m.end(), "time_off_lenalidomide"):
                 return
-            # korean-2020: progression within 60 days of the last therapy = refractory;
-            # imwg-2021: fixed-duration lenalidomide, progression > 6 months after stopping = not refractory.
-            value = (
-                "refractory" if months <= 2 else "exposed_not_refractory" if months > 6 else "indeterminate"
+            self.add(
+                "lenalidomide", _by_time_off(months), m.start(), m.end(), f"time_off_lenalidomide:{months}mo"
             )
-            self.add("lenalidomide", value, m.start(), m.end(), f"time_off_lenalidomide:{months}mo")
             return
         dated = self.months_from_dates()
         if dated is not None and dated[0] > 2:
@@ -1311,7 +1315,30 @@ class _Extractor:
         self.patient()
         self.transplant_eligibility()
         self.defaults_for_described_case()
+        self.contradicted_refractoriness()
         return self.facts
+
+    def contradicted_refractoriness(self) -> None:
+        """A drug read as refractory and then told "not refractory" ("PD on R maint. Not len-refractory",
+        "VRd -> R maint; not refractory to lenalidomide (stopped 1 yr before PD)"): the text contradicts
+        itself, so the status is indeterminate and the rule layer asks instead of choosing a reading, unless
+        the text gives the time from the last lenalidomide dose to progression, which decides it. A "not
+        refractory" told before the refractory reading is an earlier line and leaves it standing."""
+        for fld in STATUS_FIELDS:
+            told = [f for f in self.facts if f.field == fld]
+            refractory = [f for f in told if f.value == "refractory"]
+            denied = [
+                f for f in told if f.value == "exposed_not_refractory" and f.rule == "status_word:refractory"
+            ]
+            if not (refractory and denied and denied[-1].start > refractory[-1].start):
+                continue
+            start, end = refractory[-1].start, max(denied[-1].end, refractory[-1].end)
+            value = "indeterminate"
+            if fld == "lenalidomide" and (m := self.search(self.lex["time_off"])):
+                groups = [g for g in m.groups() if g]
+                value = _by_time_off(_months(groups[0], groups[1]))
+                start, end = min(start, m.start()), max(end, m.end())
+            self.add(fld, value, start, end, CONTRADICTION)
 
 
 @dataclass(frozen=True)
@@ -1330,6 +1357,7 @@ class _FakeMatch:
 
 
 SET_FIELDS = {"unavailable_drugs", "available_drugs", "clinician_avoids", "other_refractory"}
+CONTRADICTION = "told_refractory_and_not_refractory"
 
 
 def _merge(facts: list[ExtractedFact]) -> dict[str, Any]:
@@ -1342,6 +1370,9 @@ def _merge(facts: list[ExtractedFact]) -> dict[str, Any]:
             value = "exposed_not_refractory" if f.value == "exposed" else f.value
             values[f.field] = stronger(values.get(f.field, "unknown"), value)
         elif f.field not in values:
+            values[f.field] = f.value
+    for f in facts:  # told both ways: neither reading wins unless the time off the drug decides
+        if f.rule == CONTRADICTION:
             values[f.field] = f.value
     # Exposure seen only in a regimen list ("received_in_history") is not yet "not refractory" for
     # lenalidomide: its refractoriness is what the branch turns on, and timing decides it.

@@ -1392,6 +1392,36 @@ from assistant.rules import extract_facts
             {"ecog": 3, "frail": True},
             id="ecog-sequence",
         ),
+        pytest.param(
+            "PD on R maint. Not len-refractory per our notes, stopped due to diarrhea before progression.",
+            {"lenalidomide": "indeterminate"},
+            id="told-progressed-on-len-and-not-refractory",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> R maint; not refractory to lenalidomide. Dara naive. PD now.",
+            {"lenalidomide": "indeterminate"},
+            id="maintenance-then-pd-but-told-not-refractory",
+        ),
+        pytest.param(
+            "VRd -> R maint; not refractory to lenalidomide (stopped 1 yr before PD)",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="contradiction-decided-by-time-off",
+        ),
+        pytest.param(
+            "VRd -> R maint; not refractory to lenalidomide (stopped 1 month before PD)",
+            {"lenalidomide": "refractory"},
+            id="contradiction-decided-by-short-time-off",
+        ),
+        pytest.param(
+            "1st line VRd, not len refractory (stopped 2 yrs before PD). 2nd line DRd, PD on DRd.",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="not-refractory-earlier-then-pd-later",
+        ),
+        pytest.param(
+            "3 prior lines: VRd, KRd, then Dara-Pd with PD. Not refractory to daratumumab.",
+            {"anti_cd38": "indeterminate", "pomalidomide": "refractory"},
+            id="told-progressed-on-dara-and-not-refractory",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
