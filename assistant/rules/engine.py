@@ -58,6 +58,10 @@ QUESTIONS = {
     "crab": "Are there symptoms or CRAB features (calcium, renal function, anaemia, bone lesions)?",
     "transplant_eligible": "Is the patient a candidate for a (further) autologous transplant?",
     "months_since_asct": ("How long did the remission last after the transplant, and was maintenance given?"),
+    "prior_asct": (
+        "Has the patient had an autologous transplant, and if so, did the disease progress more than "
+        "36 months after it?"
+    ),
     "class_refractoriness": (
         "Which drugs is the disease refractory to (proteasome inhibitor, lenalidomide/pomalidomide)?"
     ),
@@ -452,6 +456,7 @@ def decide(
             if result:
                 applied.append(result)
         _ask_overlay_facts(sel, profile)
+        _ask_option_facts(sel, profile, rules)
 
     # Safety net: whatever added it, an option with a refractory drug is never offered.
     refractory = profile.refractory_drugs()
@@ -515,6 +520,14 @@ def decide(
         ),
         trace=tuple(sel.trace),
     )
+
+
+def _ask_option_facts(sel: _Selection, p: PatientProfile, rules: RuleSet) -> None:
+    """Facts that would add an option of the branch: melflufen depends on the transplant history
+    (OCEAN), which a history told from its last lines leaves open."""
+    melflufen = any("melflufen_asct_condition" in o.when for o in rules.branches[sel.branch].options)
+    if melflufen and p.prior_asct is None and p.months_since_asct is None:
+        _ask(sel, "prior_asct", affects="options")
 
 
 def _ask_overlay_facts(sel: _Selection, p: PatientProfile) -> None:

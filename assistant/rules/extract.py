@@ -1022,18 +1022,22 @@ class _Extractor:
         stated = self.first("prior_lines")
         told = self.described_lines(history)
         earlier = treatment.earlier_outside
+        untold_lines = stated is not None and isinstance(stated.value, int) and stated.value > told
+        # "5 prior lines (last one: Tecvayli)", "2L Pom-dex-dara", "Received KRd at 2nd line": the first
+        # regimen told is not the front line, so neither it nor the transplant history can be inferred.
+        starts_later = self.told_from_later_line(history[0], told)
         partial = (
             self.search(self.lex["triple_class_refractory"]) is not None
             or self.search(self.lex["penta_refractory"]) is not None
             # "Kd ± anti-CD38 (arm unknown)": whether the antibody was given is not told.
             or self.search(self.lex["maybe_given_before"].removesuffix("$") + r"(?=\S)") is not None
-            or (stated is not None and isinstance(stated.value, int) and stated.value > told)
+            or untold_lines
             or earlier
         )
         for fld in STATUS_FIELDS:
             if fld not in seen and fld != "pi" and not partial:  # the class status follows from the drugs
                 self.add(fld, "naive", start, end, "not_in_described_history")
-        if earlier:
+        if earlier or starts_later:
             return  # the first regimen told is not the front line, and the transplant history is untold
         if "prior_asct" not in seen:
             self.add("prior_asct", False, start, end, "not_in_described_history")
@@ -1057,6 +1061,24 @@ class _Extractor:
         self.add(
             "frontline_anti_cd38", label, frontline.mention.start, frontline.mention.end, "frontline_regimens"
         )
+
+    def told_from_later_line(self, first: _Agent, told: int) -> bool:
+        """Does the told history start after the front line: a stated line count at least two above the
+        lines told, or the first regimen labelled as a later line ("2L Pd", "KRd at 2nd line")?"""
+        for f in self.facts:
+            if f.field != "prior_lines" or not isinstance(f.value, int):
+                continue
+            if f.rule == "explicit_line_count" and f.value >= told + 2:
+                return True
+            if f.rule in ("labelled_line", "line_given", "numbered_line") and f.value >= 2:
+                before = self.text[f.end : first.mention.start]
+                after = self.text[first.mention.end : f.start]
+                if (f.end <= first.mention.start and re.fullmatch(r"[\s:(),]*(?:was\s*)?", before)) or (
+                    f.start >= first.mention.end
+                    and re.fullmatch(r"\s*(?:x\s*\d+\s*)?(?:at|as|in)\s+(?:the\s+)?", after)
+                ):
+                    return True
+        return False
 
     def first_new_line_at(self, history: list[_Agent]) -> int:
         lex = self.lex["prior_lines"]

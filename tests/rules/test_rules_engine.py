@@ -145,6 +145,25 @@ def test_indeterminate_lenalidomide_asks_and_lists_both_candidates():
     assert decision.options == ()
 
 
+@pytest.mark.parametrize(
+    ("asct", "melflufen", "asks"),
+    [
+        pytest.param({}, False, True, id="transplant-history-untold"),
+        pytest.param({"prior_asct": False}, True, False, id="never-transplanted"),
+        pytest.param(
+            {"prior_asct": True, "months_since_asct": 20}, False, False, id="early-relapse-after-asct"
+        ),
+    ],
+)
+def test_melflufen_waits_for_the_transplant_history(asct, melflufen, asks):
+    decision = decide(PatientProfile(prior_lines=5, triple_class_refractory=True, **asct))
+    assert decision.branch == "triple_class_refractory"
+    assert ("Melflufen-d" in offered(decision)) is melflufen
+    ask = [m for m in decision.missing_facts if m.fact == "prior_asct"]
+    assert bool(ask) is asks
+    assert all(m.affects == "options" and "36 months" in m.question for m in ask)
+
+
 def test_anti_cd38_exposed_sensitive_keeps_options_with_conflict_flag():
     decision = decide(PatientProfile(**{**LEN_REF, "anti_cd38": "exposed_not_refractory"}))
     assert decision.sub_case == "first_relapse_len_refractory_anti_cd38_exposed_sensitive"

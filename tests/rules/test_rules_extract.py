@@ -1422,6 +1422,26 @@ from assistant.rules import extract_facts
             {"anti_cd38": "indeterminate", "pomalidomide": "refractory"},
             id="told-progressed-on-dara-and-not-refractory",
         ),
+        pytest.param(
+            "Night handover: 6 prior lines (latest: Elrexfio since 01/2025), PD today.",
+            {"prior_lines": 6, "frontline_regimen": None, "prior_asct": None},
+            id="count-above-told-leaves-frontline-and-asct-open",
+        ),
+        pytest.param(
+            "3L Isa-Kd, progressing. Options?",
+            {"frontline_regimen": None, "prior_asct": None},
+            id="first-told-regimen-labelled-third-line",
+        ),
+        pytest.param(
+            "Got DPd at 2nd line, PD on it.",
+            {"frontline_regimen": None, "prior_asct": None},
+            id="first-told-regimen-at-second-line",
+        ),
+        pytest.param(
+            "VRd x6, then DKd at 2nd line with PD.",
+            {"frontline_regimen": "VRd", "prior_asct": False},
+            id="front-line-told-first-still-inferred",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):

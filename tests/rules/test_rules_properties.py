@@ -172,7 +172,6 @@ def test_extract_injected_text_does_not_change_the_decision(case, injection, joi
 RANGED = [name for name, spec in plausible_ranges().items() if spec.profile]
 
 
-
 def _outside(field: str) -> st.SearchStrategy[tuple[str, int]]:
     spec = plausible_ranges()[field]
     low, high = int(spec.low), int(spec.high)
