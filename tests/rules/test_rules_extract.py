@@ -1442,6 +1442,22 @@ from assistant.rules import extract_facts
             {"frontline_regimen": "VRd", "prior_asct": False},
             id="front-line-told-first-still-inferred",
         ),
+        pytest.param(
+            "Belantamab stopped for grade 3 keratopathy; ophthalmology advises no re-challenge "
+            "with belantamab.",
+            {"clinician_avoids": frozenset({"belantamab_mafodotin"})},
+            id="consultant-advises-no-rechallenge",
+        ),
+        pytest.param(
+            "Cardiology: avoid further carfilzomib.",
+            {"clinician_avoids": frozenset({"carfilzomib"})},
+            id="avoid-further",
+        ),
+        pytest.param(
+            "Please do not rechallenge with teclistamab.",
+            {"clinician_avoids": frozenset({"teclistamab"})},
+            id="do-not-rechallenge-with",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
