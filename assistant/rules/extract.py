@@ -197,13 +197,16 @@ class _Extractor:
     def finditer(self, pattern: str, flags: int = re.IGNORECASE) -> Iterable[re.Match]:
         return re.finditer(pattern, self.text, flags)
 
-    def current_value(self, pattern: str, kind: str) -> tuple[str, int, int] | None:
+    def current_value(
+        self, pattern: str, kind: str, flags: int = re.IGNORECASE
+    ) -> tuple[str, int, int] | None:
         """The value a measurement told more than once has now, with the span it was read from: of several
-        mentions, the last marked current ("CrCl 70 in 2023, now CrCl 20"), else the first not marked past
-        ("ECOG 2 at diagnosis; ECOG 1"), then followed along its own sequence ("CrCl 70 -> 45 -> 28",
-        "CrCl was 65 last year; now 28"). A single mention is used as it stands."""
+        mentions, the last marked current ("CrCl 70 in 2023, now CrCl 20", "he is 68 (not 86)"), else the
+        last not marked past ("ECOG 2 at diagnosis; ECOG 1"; an age: the first), then followed along its own
+        sequence ("CrCl 70 -> 45 -> 28", "CrCl 72 in January, 48 in March, 24 today"); a mention continued
+        to a later value counts as current ("neuropathy was grade 3 in 2022 but has improved to grade 1")."""
         serial = self.lex["serial_value"]
-        mentions = list(self.finditer(pattern))
+        mentions = list(self.finditer(pattern, flags))
         if not mentions:
             return None
 
@@ -218,19 +221,36 @@ class _Extractor:
                 or re.search(serial["surface_past"], m.group(0), re.IGNORECASE)
             )
 
+        def followed(m: re.Match) -> tuple[str, int]:  # the mention's last value along its sequence
+            value, end = next(g for g in m.groups() if g is not None), m.end()
+            if kind in serial["labels"]:
+                while step := later.match(self.text[end:]) or listed.match(self.text[end:]):
+                    value, end = step.group(1), end + step.end()
+            return value, end
+
+        if kind in serial["labels"]:
+            label, number = serial["labels"][kind], serial["values"][kind]
+            later = re.compile(serial["next"].format(label=label, value=number), re.IGNORECASE)
+            listed = re.compile(serial["next_listed"].format(value=number), re.IGNORECASE)
+        resolved = {m.start(): followed(m) for m in mentions}
         current = [
             m
             for m in mentions
             if re.search(serial["current_before"], clause_before(m), re.IGNORECASE)
             or re.match(serial["current_after"], self.text[m.end() :], re.IGNORECASE)
+            or re.search(serial["surface_current"], m.group(0), re.IGNORECASE)
+            or resolved[m.start()][1] > m.end()  # continued to a later value
         ]
         recent = [m for m in mentions if not past(m)]
-        chosen = current[-1] if current else (recent or mentions)[-1]
-        value, end = chosen.group(1), chosen.end()
+        # An age does not change within a note: a later age is someone else's ("33 yo sibling donor").
+        chosen = current[-1] if current else mentions[0] if kind == "age" else (recent or mentions)[-1]
+        value, end = resolved[chosen.start()]
+        return value, chosen.start(), end
         later = re.compile(
             serial["next"].format(label=serial["labels"][kind], value=serial["values"][kind]), re.IGNORECASE
         )
-        while m := later.match(self.text[end:]):
+        listed = re.compile(serial["next_listed"].format(value=serial["values"][kind]), re.IGNORECASE)
+        while m := later.match(self.text[end:]) or listed.match(self.text[end:]):
             value, end = m.group(1), end + m.end()
         return value, chosen.start(), end
 
@@ -1126,8 +1146,8 @@ class _Extractor:
 
     def patient(self) -> None:
         lex = self.lex
-        if m := self.search(lex["frailty"]["age"], flags=0):
-            self.add("age", int(_number(next(g for g in m.groups() if g))), m.start(), m.end(), "age")
+        if age := self.current_value(lex["frailty"]["age"], "age", flags=0):
+            self.add("age", int(_number(age[0])), age[1], age[2], "age")
         if m := self.search(lex["refractory_drug_count"]):
             count = int(next(g for g in m.groups() if g))
             self.plausible("refractory_drug_count", count, m.start(), m.end(), "refractory_drug_count")
@@ -1158,11 +1178,11 @@ class _Extractor:
         neuro = lex["neuropathy"]
         if m := self.search(neuro["none"]):
             self.add("neuropathy_grade", 0, m.start(), m.end(), "no_neuropathy")
-        elif m := self.search(neuro["grade"]):
-            grade = m.group(1) or m.group(2)
+        elif graded := self.current_value(neuro["grade"], "neuropathy"):
+            grade = graded[0].upper()
             roman = {"I": 1, "II": 2, "III": 3, "IV": 4}
-            value = roman[grade.upper()] if grade.upper() in roman else int(grade)
-            self.add("neuropathy_grade", value, m.start(), m.end(), "neuropathy_grade")
+            value = roman[grade] if grade in roman else int(grade)
+            self.add("neuropathy_grade", value, graded[1], graded[2], "neuropathy_grade")
         elif m := self.search(neuro["present"]):
             self.add("neuropathy_grade", 1, m.start(), m.end(), "neuropathy_present_grade_unstated")
         cardiac = lex["cardiac"]

@@ -1458,6 +1458,46 @@ from assistant.rules import extract_facts
             {"clinician_avoids": frozenset({"teclistamab"})},
             id="do-not-rechallenge-with",
         ),
+        pytest.param(
+            "Tec stopped for recurrent infections (2x grade 3 pneumonia), not for PD.",
+            {"neuropathy_grade": None},
+            id="grade-3-pneumonia-is-no-neuropathy",
+        ),
+        pytest.param(
+            "Bortezomib stopped after 3 cycles for G2 peripheral neuropathy, continued Rd. PN now grade 1.",
+            {"neuropathy_grade": 1},
+            id="neuropathy-now-lower",
+        ),
+        pytest.param(
+            "Velcade stopped for grade 3 neuropathy in 2021; it has improved, neuropathy is still grade 2.",
+            {"neuropathy_grade": 2},
+            id="neuropathy-still-grade-2",
+        ),
+        pytest.param(
+            "Her neuropathy was grade 3 in 2022 but has improved to grade 1 by this spring.",
+            {"neuropathy_grade": 1},
+            id="neuropathy-improved-to",
+        ),
+        pytest.param(
+            "Penta-refractory, 6 prior lines, PS 2.",
+            {"ecog": 2},
+            id="ps-alone-is-ecog",
+        ),
+        pytest.param(
+            "82F, CrCl 85, 2 prior lines.\nCorrection: she is 68 (not 82) and CrCl is 35 (not 85).",
+            {"age": 68, "crcl_ml_min": 35.0},
+            id="typo-corrected-later",
+        ),
+        pytest.param(
+            "Kidneys: CrCl 72 mL/min in January, 48 in March, 24 mL/min today.",
+            {"crcl_ml_min": 24.0},
+            id="crcl-listed-with-dates",
+        ),
+        pytest.param(
+            "57M, fit, relapsing; 33 yo sibling donor available.",
+            {"age": 57},
+            id="a-later-age-is-someone-else",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
