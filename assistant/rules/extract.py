@@ -197,6 +197,35 @@ class _Extractor:
     def finditer(self, pattern: str, flags: int = re.IGNORECASE) -> Iterable[re.Match]:
         return re.finditer(pattern, self.text, flags)
 
+    def stopped_before_progression(self, agent: _Agent, agents: list[_Agent]) -> bool:
+        """Is the drug told stopped at its next mention, before any progression is told ("lenalidomide
+        maintenance. Lenalidomide was stopped in 06/2023 because of a rash ... relapse in 08/2024")?"""
+        later = next(
+            (a for a in agents if a.mention.start > agent.mention.end and a.fields == agent.fields), None
+        )
+        if later is None:
+            return False
+        if PROGRESSION.search(self.text[agent.mention.end : later.mention.start]):
+            return False
+        told = re.match(r"[^.;\n]*", self.text[later.mention.end :]).group(0)
+        for_progression = re.search(
+            r"\b(?:for|due to|because of|owing to)\s+(?:\w+\s+)?(?:PD|progress\w*|relaps\w*)", told, re.I
+        )
+        return bool(re.match(self.lex["stopped_after"], told, re.IGNORECASE)) and not for_progression
+
+    def status_asked(self, start: int, end: int) -> bool:
+        """Is the status between start and end asked rather than told ("Is she lenalidomide refractory?",
+        "Len-refractory or not?")? Then it is no fact; "len-refractory, dara-naive, options?" still is."""
+        begin = max(self.text.rfind(c, 0, start) for c in ".!?\n") + 1
+        stop = min((i for c in ".!?\n" if (i := self.text.find(c, end)) != -1), default=len(self.text))
+        if self.text[stop : stop + 1] != "?":
+            return False
+        asked = self.lex["status_asked"]
+        return bool(
+            re.match(asked["before"], self.text[begin:start], re.IGNORECASE)
+            or re.match(asked["after"], self.text[end:stop], re.IGNORECASE)
+        )
+
     def current_value(
         self, pattern: str, kind: str, flags: int = re.IGNORECASE
     ) -> tuple[str, int, int] | None:
@@ -581,10 +610,11 @@ class _Extractor:
                 value = negated_value[word]
             # "in the lenalidomide-refractory subgroup", "for len-refractory patients": a trial population.
             population = re.match(self.lex["status_population_after"], self.text[m.end() :], re.IGNORECASE)
+            asked = self.status_asked(min(cursor, m.start()), m.end())
             for agent in chained:
                 consumed.add(id(agent))
                 agent.history = agent.history and value != "naive" and not population
-                if population:
+                if population or asked:
                     continue
                 self.status(
                     agent,
@@ -660,8 +690,10 @@ class _Extractor:
             # "len maintenance"; "Lenalidomide 10 mg PO d1-21/28 - maintenance since 09/2022": a dose between.
             dose = re.match(r"\s*\d+(?:\.\d+)?\s*mg\b[^.;\n]{0,25}?(?=[-\s]*maint)", after_run, re.IGNORECASE)
             after_dose = after_run[dose.end() :] if dose else after_run
-            maintenance = re.match(r"[-\s]*maint\w*", after_dose, re.IGNORECASE) and not re.match(
-                self.lex["maintenance_stopped"], after_dose, re.IGNORECASE
+            maintenance = (
+                re.match(r"[-\s]*maint\w*", after_dose, re.IGNORECASE)
+                and not re.match(self.lex["maintenance_stopped"], after_dose, re.IGNORECASE)
+                and not self.stopped_before_progression(agent, agents)
             )
             # "maintenance with lenalidomide 10 mg/die. During the maintenance ... a progression"
             maintenance = maintenance or (
@@ -1364,23 +1396,35 @@ class _Extractor:
         """A drug read as refractory and then told "not refractory" ("PD on R maint. Not len-refractory",
         "VRd -> R maint; not refractory to lenalidomide (stopped 1 yr before PD)"): the text contradicts
         itself, so the status is indeterminate and the rule layer asks instead of choosing a reading, unless
-        the text gives the time from the last lenalidomide dose to progression, which decides it. A "not
-        refractory" told before the refractory reading is an earlier line and leaves it standing."""
+        the text gives the time from the last lenalidomide dose to progression, which decides it (also against
+        a bare "not refractory ... (stopped 1 month before PD)"). A "not refractory" told before the
+        refractory reading is an earlier line and leaves it standing."""
         for fld in STATUS_FIELDS:
             told = [f for f in self.facts if f.field == fld]
             refractory = [f for f in told if f.value == "refractory"]
             denied = [
                 f for f in told if f.value == "exposed_not_refractory" and f.rule == "status_word:refractory"
             ]
-            if not (refractory and denied and denied[-1].start > refractory[-1].start):
-                continue
-            start, end = refractory[-1].start, max(denied[-1].end, refractory[-1].end)
-            value = "indeterminate"
-            if fld == "lenalidomide" and (m := self.search(self.lex["time_off"])):
-                groups = [g for g in m.groups() if g]
+            if not denied or (refractory and refractory[-1].start > denied[-1].start):
+                continue  # no "not refractory", or it was told of an earlier line
+            spans = [denied[-1], *refractory[-1:]]
+            time_off = self.search(self.lex["time_off"]) if fld == "lenalidomide" else None
+            if time_off:  # "not refractory to lenalidomide (stopped 1 month before PD)": the time decides
+                groups = [g for g in time_off.groups() if g]
                 value = _by_time_off(_months(groups[0], groups[1]))
-                start, end = min(start, m.start()), max(end, m.end())
-            self.add(fld, value, start, end, CONTRADICTION)
+                if value == "exposed_not_refractory" and not refractory:
+                    continue  # told and timed alike
+                start = min(time_off.start(), *(f.start for f in spans))
+                end = max(time_off.end(), *(f.end for f in spans))
+                self.add(fld, value, start, end, CONTRADICTION)
+            elif refractory:
+                self.add(
+                    fld,
+                    "indeterminate",
+                    min(f.start for f in spans),
+                    max(f.end for f in spans),
+                    CONTRADICTION,
+                )
 
 
 @dataclass(frozen=True)

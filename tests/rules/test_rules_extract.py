@@ -1498,6 +1498,44 @@ from assistant.rules import extract_facts
             {"age": 57},
             id="a-later-age-is-someone-else",
         ),
+        pytest.param(
+            "D-VTd, ASCT, then lenalidomide maintenance, stopped for a rash; relapse now. Is she "
+            "lenalidomide refractory? We think not.",
+            {"lenalidomide": "unknown"},
+            id="status-asked-in-a-question-is-no-fact",
+        ),
+        pytest.param(
+            "1 prior line (VRd x8, fixed duration). No dara. Len-refractory or not?",
+            {"lenalidomide": "unknown"},
+            id="status-or-not-is-no-fact",
+        ),
+        pytest.param(
+            "1st relapse, len-refractory, dara-naive, options?",
+            {"lenalidomide": "refractory"},
+            id="status-in-a-question-ending-case-is-a-fact",
+        ),
+        pytest.param(
+            "1 prior line (VRd x8, fixed duration), last lenalidomide dose 3 months before the relapse.",
+            {"lenalidomide": "indeterminate"},
+            id="last-dose-months-before-relapse",
+        ),
+        pytest.param(
+            "VRd x8 then lenalidomide maintenance. Lenalidomide was stopped in 06/2023 because of "
+            "a grade 3 rash, in CR. Now relapse in 08/2024, 14 months after the stop.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="maintenance-stopped-at-next-mention-then-relapse",
+        ),
+        pytest.param(
+            "VRd, ASCT, len maintenance. Len stopped 2 weeks ago for PD.",
+            {"lenalidomide": "refractory"},
+            id="maintenance-stopped-for-pd-stays-refractory",
+        ),
+        pytest.param(
+            "KRd x8, no transplant, then Rev 15 mg maintenance. Rev was stopped 5 weeks ago for "
+            "infections; now relapse with new bone lesions.",
+            {"lenalidomide": "refractory"},
+            id="rev-stopped-weeks-before-relapse",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
