@@ -429,6 +429,9 @@ def _apply_modifier(b: _Builder, mod: Modifier, p: PatientProfile) -> AppliedMod
     for code in b.options:
         if set(mod.flag_drugs) & b.vocab.regimen_drugs(code) or code in mod.flag_regimens:
             b.flags.setdefault(code, []).append(mod.label)
+        stopped = sorted(set(p.stopped_for_toxicity) & b.vocab.regimen_drugs(code))
+        if mod.flag_toxicity_drugs and stopped:
+            b.flags.setdefault(code, []).append(f"{mod.label}: {', '.join(stopped)}")
     return AppliedModifier(id=mod.id, label=mod.label, effect=effect, sources=b.cite(mod.sources))
 
 

@@ -33,6 +33,7 @@ from assistant.vocabulary import Mention, Vocabulary, load_vocabulary
 
 LEXICON_PATH = Path(__file__).parent / "data" / "lexicon.yaml"
 STATUS_FIELDS = (*TRACKED_DRUGS, "pi", "anti_cd38")
+STEROIDS = frozenset({"dexamethasone", "prednisone"})
 # Regimens given to transplant-ineligible patients in the sources' trials (ALCYONE enrolled patients
 # "not eligible for ASCT"; the Belgian review names VMP for elderly patients).
 INELIGIBLE_FRONTLINE = {"VMP", "D-VMP", "MPT", "MP", "MTP"}
@@ -196,6 +197,28 @@ class _Extractor:
 
     def finditer(self, pattern: str, flags: int = re.IGNORECASE) -> Iterable[re.Match]:
         return re.finditer(pattern, self.text, flags)
+
+    def toxicity_stops(self, agents: list[_Agent]) -> None:
+        """Drugs received and stopped for toxicity or intolerance ("Blenrep 2022-23, stopped for grade 3
+        keratopathy", "intolerant of bortezomib"): kept for the rule layer to flag, not to exclude. A regimen
+        so stopped flags its drugs but the steroid."""
+        lex = self.lex["stopped_for_toxicity"]
+        for agent in agents:
+            if not agent.history:
+                continue
+            before = self.text[max(0, agent.mention.start - 40) : agent.mention.start]
+            if re.match(lex["after"], self.said_after(agent, agents), re.IGNORECASE) or re.search(
+                lex["before"], before, re.IGNORECASE
+            ):
+                for drug in self.agent_drugs(agent):
+                    if drug not in STEROIDS:
+                        self.add(
+                            "stopped_for_toxicity",
+                            drug,
+                            agent.mention.start,
+                            agent.mention.end,
+                            "toxicity_stop",
+                        )
 
     def stopped_before_progression(self, agent: _Agent, agents: list[_Agent]) -> bool:
         """Is the drug told stopped at its next mention, before any progression is told ("lenalidomide
@@ -1380,6 +1403,7 @@ class _Extractor:
         self.unavailable(agents)
         self.scope()
         self.drug_statuses(agents)
+        self.toxicity_stops(agents)
         self.sole_imid_status(agents)
         treatment = self.treatment_history(agents)
         self.prior_lines(agents, treatment)
@@ -1442,7 +1466,13 @@ class _FakeMatch:
         return self.e
 
 
-SET_FIELDS = {"unavailable_drugs", "available_drugs", "clinician_avoids", "other_refractory"}
+SET_FIELDS = {
+    "unavailable_drugs",
+    "available_drugs",
+    "clinician_avoids",
+    "other_refractory",
+    "stopped_for_toxicity",
+}
 CONTRADICTION = "told_refractory_and_not_refractory"
 
 

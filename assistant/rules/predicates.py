@@ -184,6 +184,12 @@ PREDICATES: dict[str, Predicate] = {
         lambda c: bool(c.profile.clinician_avoids),
         lambda c: sorted(c.profile.clinician_avoids),
     ),
+    "stopped_for_toxicity": _p(
+        "stopped_for_toxicity",
+        "at least one drug",
+        lambda c: bool(c.profile.stopped_for_toxicity),
+        lambda c: sorted(c.profile.stopped_for_toxicity),
+    ),
     "limited_access": _p(
         "access",
         "low_middle_income or unavailable drugs",

@@ -152,6 +152,8 @@ class PatientProfile(BaseModel):
     unavailable_drugs: frozenset[str] = frozenset()
     available_drugs: frozenset[str] = frozenset()
     clinician_avoids: frozenset[str] = frozenset()
+    # Drugs stopped for toxicity or intolerance, not for progression ("Blenrep stopped for keratopathy").
+    stopped_for_toxicity: frozenset[str] = frozenset()
 
     relapse_type: RelapseType | None = None
     crab_absent: bool | None = None

@@ -86,6 +86,7 @@ class Modifier(_Frozen):
     avoid_refractory: bool = False
     avoid_clinician_drugs: bool = False
     avoid_unavailable: bool = False
+    flag_toxicity_drugs: bool = False
     add_options: tuple[OptionRule, ...] = ()
     sources: tuple[SourceQuote, ...] = ()
 

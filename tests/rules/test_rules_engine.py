@@ -164,6 +164,25 @@ def test_melflufen_waits_for_the_transplant_history(asct, melflufen, asks):
     assert all(m.affects == "options" and "36 months" in m.question for m in ask)
 
 
+def test_drug_stopped_for_toxicity_is_flagged_not_excluded():
+    decision = decide(
+        PatientProfile(
+            prior_lines=1,
+            lenalidomide="exposed_not_refractory",
+            anti_cd38="naive",
+            stopped_for_toxicity=frozenset({"lenalidomide"}),
+        )
+    )
+    assert decision.branch == "first_relapse_not_len_refractory"
+    drd = next(o for o in decision.options if o.regimen == "DRd")
+    assert "Stopped before for toxicity: lenalidomide" in drd.flags
+    vocab = load_vocabulary()
+    others = [o for o in decision.options if "lenalidomide" not in vocab.regimen_drugs(o.regimen)]
+    assert others and not any("toxicity" in f for o in others for f in o.flags)
+    modifier = next(m for m in decision.modifiers if m.id == "prior_toxicity")
+    assert {s.doc for s in modifier.sources} == {"imwg-2021", "korean-2020"}
+
+
 def test_anti_cd38_exposed_sensitive_keeps_options_with_conflict_flag():
     decision = decide(PatientProfile(**{**LEN_REF, "anti_cd38": "exposed_not_refractory"}))
     assert decision.sub_case == "first_relapse_len_refractory_anti_cd38_exposed_sensitive"

@@ -1536,6 +1536,38 @@ from assistant.rules import extract_facts
             {"lenalidomide": "refractory"},
             id="rev-stopped-weeks-before-relapse",
         ),
+        pytest.param(
+            "Blenrep 2023, stopped after 4 doses for grade 3 keratopathy (not progression). "
+            "Xpovio-dex -> PD.",
+            {"stopped_for_toxicity": frozenset({"belantamab_mafodotin"})},
+            id="stopped-for-keratopathy",
+        ),
+        pytest.param(
+            "VTd induction (Velcade stopped after cycle 4 for painful neuropathy; completed with "
+            "Td), ASCT, relapse.",
+            {"stopped_for_toxicity": frozenset({"bortezomib"})},
+            id="stopped-for-neuropathy-in-brackets",
+        ),
+        pytest.param(
+            "Tecvayli 2023-2024: VGPR; stopped because of recurrent infections - not for progression.",
+            {"stopped_for_toxicity": frozenset({"teclistamab"})},
+            id="stopped-because-of-infections",
+        ),
+        pytest.param(
+            "Intolerant of bortezomib, len-refractory, 2 lines.",
+            {"stopped_for_toxicity": frozenset({"bortezomib"})},
+            id="intolerant-of",
+        ),
+        pytest.param(
+            "Kd stopped due to heart failure.",
+            {"stopped_for_toxicity": frozenset({"carfilzomib"})},
+            id="regimen-stopped-flags-its-drugs-not-the-steroid",
+        ),
+        pytest.param(
+            "KRd x4, stopped for PD.",
+            {"stopped_for_toxicity": frozenset()},
+            id="stopped-for-progression-is-no-toxicity",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
