@@ -123,6 +123,25 @@ def test_out_of_scope_reason_reads_the_history(text: str, in_scope: bool) -> Non
         ),
         pytest.param("Should we give DRd to len-refractory patients?", False, id="should-we-give-population"),
         pytest.param(
+            "Outside hem on the phone: 2 prior lines, refractory to len + dara, fit. What 3rd line?",
+            True,
+            id="what-nth-line",
+        ),
+        pytest.param(
+            "Letter: relapsing on maintenance after VRd + auto, never had dara. ?options",
+            True,
+            id="question-mark-first-options",
+        ),
+        pytest.param("Penta-refractory, 6 prior lines. Anything beyond Sd?", True, id="anything-beyond"),
+        pytest.param(
+            "1 prior line (VRd, fixed duration), last dose 3 months before relapse. Len-refractory or not?",
+            True,
+            id="refractory-or-not",
+        ),
+        pytest.param(
+            "What is the third line in the IMWG algorithm?", False, id="third-line-general-question"
+        ),
+        pytest.param(
             "Konsil request: Patient Herr M., 74 years old. First line Rd for 18 cycles until 05/2021. Now in"
             " 04/2025 progress with IgG 24 g/l and hypercalcaemia. Please your recommendation.",
             True,
