@@ -39,6 +39,8 @@ class _Patterns(BaseModel):
     chit_chat: tuple[re.Pattern[str], ...]
     follow_up: tuple[re.Pattern[str], ...]
     treatment_ask: tuple[re.Pattern[str], ...]
+    literature_lookup: re.Pattern[str]
+    patient_reference: re.Pattern[str]
     case_features: tuple[re.Pattern[str], ...]
     min_case_features_without_ask: int
     min_case_words_without_ask: int
@@ -65,6 +67,8 @@ def load_patterns(path: Path = DATA) -> _Patterns:
         chit_chat=_compile(scope["chit_chat"]),
         follow_up=_compile(data["follow_up"]),
         treatment_ask=_compile(patient["treatment_ask"]),
+        literature_lookup=re.compile(patient["literature_lookup"], re.IGNORECASE),
+        patient_reference=re.compile(patient["patient_reference"], re.IGNORECASE),
         case_features=_compile(patient["case_features"]),
         min_case_features_without_ask=patient["min_case_features_without_ask"],
         min_case_words_without_ask=patient["min_case_words_without_ask"],
@@ -162,8 +166,12 @@ def classify_turn(question: str, *, has_patient: bool = False, has_history: bool
     if has_history and _first(p.follow_up, text):
         return TurnClass(kind="follow_up", reason="leans on the previous turn")
     asks_treatment = _first(p.treatment_ask, text) is not None
+    # "Is DKd ok for her?" is about the patient; "What did CANDOR show?" asks the sources.
+    short_about_patient = len(text.split()) <= 12 and (
+        not p.literature_lookup.search(text) or p.patient_reference.search(text) is not None
+    )
     if (
-        (has_patient and (asks_treatment or len(text.split()) <= 12 or looks_like_case(text)))
+        (has_patient and (asks_treatment or short_about_patient or looks_like_case(text)))
         or (asks_treatment and sum(1 for f in p.case_features if f.search(text)) >= 1)
         or looks_like_case(text)
     ):

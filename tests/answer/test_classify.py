@@ -41,6 +41,18 @@ from assistant.answer.classify import classify_turn, describes_patient, out_of_s
         pytest.param("What should I give her next?", True, False, "patient", id="patient-ask"),
         pytest.param("What should I do?", True, False, "patient", id="patient-short"),
         pytest.param(
+            "What did the CANDOR trial show?", True, True, "factual", id="trial-question-beside-a-patient"
+        ),
+        pytest.param(
+            "Dose of selinexor in BOSTON?", True, False, "factual", id="dose-question-beside-a-patient"
+        ),
+        pytest.param(
+            "What is penta-refractory?", True, False, "definition", id="definition-beside-a-patient"
+        ),
+        pytest.param("Is DKd ok for her?", True, False, "patient", id="short-question-about-her"),
+        pytest.param("What is the dose of pomalidomide for her?", True, False, "patient", id="dose-for-her"),
+        pytest.param("KPd or PVd?", True, False, "patient", id="short-choice-beside-a-patient"),
+        pytest.param(
             "65M, 1 prior line VRd then ASCT and len maintenance, progressing on len. What should we offer?",
             False,
             False,

@@ -102,6 +102,15 @@ def test_page_new_patient_clears_everything(app: AppTest) -> None:
     )
 
 
+def test_page_literature_question_beside_a_patient_gets_the_literature(app: AppTest) -> None:
+    send(app, CASE)
+    send(app, FACTUAL)
+    answer = session(app).turns[-1].answer
+    assert answer is not None and answer.turn_kind == "factual" and answer.status == "answered"
+    assert any("CANDOR" in c.text for c in answer.citations)
+    assert session(app).decision.branch == "first_relapse_len_refractory"  # the patient stays
+
+
 def test_page_later_message_updates_a_measurement(app: AppTest) -> None:
     send(app, CASE)
     assert app.number_input(key="rrmm_w_pf_crcl_ml_min").value == 85
