@@ -298,13 +298,6 @@ class _Extractor:
         chosen = current[-1] if current else mentions[0] if kind == "age" else (recent or mentions)[-1]
         value, end = resolved[chosen.start()]
         return value, chosen.start(), end
-        later = re.compile(
-            serial["next"].format(label=serial["labels"][kind], value=serial["values"][kind]), re.IGNORECASE
-        )
-        listed = re.compile(serial["next_listed"].format(value=serial["values"][kind]), re.IGNORECASE)
-        while m := later.match(self.text[end:]) or listed.match(self.text[end:]):
-            value, end = m.group(1), end + m.end()
-        return value, chosen.start(), end
 
     def findings(self, pattern: str, flags: int = re.IGNORECASE) -> tuple[re.Match | None, re.Match | None]:
         """The first mention of a finding the text affirms, and the first it negates ("no EMD on PET",
