@@ -527,9 +527,10 @@ def decide(
 
 def _ask_option_facts(sel: _Selection, p: PatientProfile, rules: RuleSet) -> None:
     """Facts that would add an option of the branch: melflufen depends on the transplant history
-    (OCEAN), which a history told from its last lines leaves open."""
+    (OCEAN: no ASCT, or progression more than 36 months after it), which a history told from its last
+    lines, or a transplant told without its remission length, leaves open."""
     melflufen = any("melflufen_asct_condition" in o.when for o in rules.branches[sel.branch].options)
-    if melflufen and p.prior_asct is None and p.months_since_asct is None:
+    if melflufen and p.prior_asct is not False and p.months_since_asct is None:
         _ask(sel, "prior_asct", affects="options")
 
 

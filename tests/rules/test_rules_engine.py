@@ -153,6 +153,7 @@ def test_indeterminate_lenalidomide_asks_and_lists_both_candidates():
         pytest.param(
             {"prior_asct": True, "months_since_asct": 20}, False, False, id="early-relapse-after-asct"
         ),
+        pytest.param({"prior_asct": True}, False, True, id="transplant-without-remission-length"),
     ],
 )
 def test_melflufen_waits_for_the_transplant_history(asct, melflufen, asks):
