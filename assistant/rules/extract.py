@@ -231,22 +231,19 @@ class _Extractor:
         if PROGRESSION.search(self.text[agent.mention.end : later.mention.start]):
             return False
         told = re.match(r"[^.;\n]*", self.text[later.mention.end :]).group(0)
-        for_progression = re.search(
-            r"\b(?:for|due to|because of|owing to)\s+(?:\w+\s+)?(?:PD|progress\w*|relaps\w*)", told, re.I
-        )
+        for_progression = re.search(self.lex["stopped_for_progression"], told, re.IGNORECASE)
         return bool(re.match(self.lex["stopped_after"], told, re.IGNORECASE)) and not for_progression
 
     def status_asked(self, start: int, end: int) -> bool:
         """Is the status between start and end asked rather than told ("Is she lenalidomide refractory?",
         "Len-refractory or not?")? Then it is no fact; "len-refractory, dara-naive, options?" still is."""
-        begin = max(self.text.rfind(c, 0, start) for c in ".!?\n") + 1
-        stop = min((i for c in ".!?\n" if (i := self.text.find(c, end)) != -1), default=len(self.text))
-        if self.text[stop : stop + 1] != "?":
+        begin, stop = next(((s, e) for s, e in self.sentences() if s <= start < e), (start, end))
+        if end > stop or not self.text[begin:stop].endswith("?"):
             return False
         asked = self.lex["status_asked"]
         return bool(
             re.match(asked["before"], self.text[begin:start], re.IGNORECASE)
-            or re.match(asked["after"], self.text[end:stop], re.IGNORECASE)
+            or re.match(asked["after"], self.text[end : stop - 1], re.IGNORECASE)
         )
 
     def current_value(
@@ -979,10 +976,8 @@ class _Extractor:
             f.value in ("refractory", "naive", "exposed_not_refractory") for f in statuses
         ):
             return
-        m = self.search(self.lex["time_off"])
-        if m:
-            groups = [g for g in m.groups() if g]
-            months = _months(groups[0], groups[1])
+        if timed := self.time_off():
+            months, m = timed
             if not self.plausible("months_off_therapy", months, m.start(), m.end(), "time_off_lenalidomide"):
                 return
             self.add(
@@ -1010,6 +1005,13 @@ class _Extractor:
         self.add(
             "lenalidomide_exposure_unclear", True, first.start, first.end, "lenalidomide_timing_not_stated"
         )
+
+    def time_off(self) -> tuple[float, re.Match] | None:
+        """The months off lenalidomide (or off therapy) before progression the text states, with its match."""
+        if m := self.search(self.lex["time_off"]):
+            groups = [g for g in m.groups() if g]
+            return _months(groups[0], groups[1]), m
+        return None
 
     def months_from_dates(self) -> tuple[int, int, int] | None:
         """Months from a dated lenalidomide stop to a later dated progression, at least: "last dose Feb 2022
@@ -1228,8 +1230,7 @@ class _Extractor:
             self.add("neuropathy_grade", 0, m.start(), m.end(), "no_neuropathy")
         elif graded := self.current_value(neuro["grade"], "neuropathy"):
             grade = graded[0].upper()
-            roman = {"I": 1, "II": 2, "III": 3, "IV": 4}
-            value = roman[grade] if grade in roman else int(grade)
+            value = ROMAN[grade] if grade in ROMAN else int(grade)
             self.add("neuropathy_grade", value, graded[1], graded[2], "neuropathy_grade")
         elif m := self.search(neuro["present"]):
             self.add("neuropathy_grade", 1, m.start(), m.end(), "neuropathy_present_grade_unstated")
@@ -1425,10 +1426,10 @@ class _Extractor:
             if not denied or (refractory and refractory[-1].start > denied[-1].start):
                 continue  # no "not refractory", or it was told of an earlier line
             spans = [denied[-1], *refractory[-1:]]
-            time_off = self.search(self.lex["time_off"]) if fld == "lenalidomide" else None
-            if time_off:  # "not refractory to lenalidomide (stopped 1 month before PD)": the time decides
-                groups = [g for g in time_off.groups() if g]
-                value = _by_time_off(_months(groups[0], groups[1]))
+            timed = self.time_off() if fld == "lenalidomide" else None
+            if timed:  # "not refractory to lenalidomide (stopped 1 month before PD)": the time decides
+                months, time_off = timed
+                value = _by_time_off(months)
                 if value == "exposed_not_refractory" and not refractory:
                     continue  # told and timed alike
                 start = min(time_off.start(), *(f.start for f in spans))
