@@ -401,10 +401,11 @@ class _Extractor:
     def is_proposal(self, start: int) -> bool:
         """A question about what to do next ("Isa-Kd or DPd?") or a request, not a statement of history."""
         sentence = self.sentence_at(start)
-        question = sentence.rstrip().endswith("?") and bool(
-            re.search(self.lex["proposal_cues"], sentence, re.IGNORECASE)
-        )
-        return question or self.is_request(start)
+        # "?Kd vs SVd", "?next line": a question mark in front of a word is the shorthand question.
+        asked = sentence.rstrip().endswith("?") or re.search(r"(?<!\S)\?(?=\w)", sentence) is not None
+        question = asked and bool(re.search(self.lex["proposal_cues"], sentence, re.IGNORECASE))
+        queried = re.search(r"(?<!\S)\?\s?$", self.text[max(0, start - 2) : start]) is not None  # "?KRd"
+        return question or queried or self.is_request(start)
 
     def is_history(self, start: int, end: int) -> bool:
         """Received therapy: not a proposal, not named as merely available ("we can get len", "CAR-T
@@ -432,8 +433,21 @@ class _Extractor:
         joiner = re.compile(
             r"(?:\s+(?:SC|IV|s\.c\.|i\.v\.|po))?(?:\s*(?:-|\+|&|/|plus|,|and|,\s*and)\s*|\s+)", re.I
         )
+        # "Imnovid (pomalidomide) + dex": the name in brackets is the drug before it again, and the run
+        # goes on after the bracket.
+        alias = re.compile(r"\s*\(\s*")
+        tail = 0
         for d in drugs:
-            if runs and joiner.fullmatch(self.text[runs[-1][-1].end : d.start]):
+            closing = re.match(r"\s*\)", self.text[d.end :])
+            if (
+                runs
+                and runs[-1][-1].id == d.id
+                and alias.fullmatch(self.text[runs[-1][-1].end : d.start])
+                and closing
+            ):
+                tail = d.end + closing.end()
+                continue
+            if runs and joiner.fullmatch(self.text[max(tail, runs[-1][-1].end) : d.start]):
                 runs[-1].append(d)
             else:
                 runs.append([d])
@@ -1174,6 +1188,10 @@ class _Extractor:
     def opens_line(self, previous: _Agent, agent: _Agent) -> bool:
         """Does `agent` start a new line after `previous` ("relapsed -> Kd", "VRd, KRd")?"""
         gap = self.text[previous.mention.end : agent.mention.start]
+        # "PD on dara mono 02/2023. Then Pd": the progression told before `previous` was on it.
+        before = self.text[max(0, previous.mention.start - 30) : previous.mention.start]
+        if re.search(self.lex["prior_lines"]["progressed_on"], before, re.IGNORECASE):
+            gap = "PD " + gap
         return bool(
             re.search(self.lex["prior_lines"]["new_line_after"], gap, re.IGNORECASE)
             or self.listed_as_next_line(previous, agent)

@@ -1568,6 +1568,27 @@ from assistant.rules import extract_facts
             {"stopped_for_toxicity": frozenset()},
             id="stopped-for-progression-is-no-toxicity",
         ),
+        pytest.param(
+            "Hx: D-VMP x9 then daratumumab maintenance, PD on dara mono 2022. Then Imnovid "
+            "(pomalidomide) + dex until 2024, stopped for cytopenias. PD now.",
+            {"prior_lines": 2, "frontline_regimen": "D-VMP", "pomalidomide": "exposed_not_refractory"},
+            id="progression-told-before-regimen-opens-next-line",
+        ),
+        pytest.param(
+            "Velcade (bortezomib) + dex x8, progressed on Vd. Then Kyprolis (carfilzomib) + dex. PD now.",
+            {"prior_lines": 2, "frontline_regimen": "Vd"},
+            id="brand-name-with-generic-in-brackets-in-regimen",
+        ),
+        pytest.param(
+            "Relapse off therapy. History: VRd x6, no ASCT. New request: ?Kd vs SVd.",
+            {"carfilzomib": "naive", "prior_lines": 1},
+            id="shorthand-question-mark-is-proposal",
+        ),
+        pytest.param(
+            "?KRd. Hx VRd x4 + ASCT, no maintenance, relapse 3 years later.",
+            {"carfilzomib": "naive", "frontline_regimen": "VRd"},
+            id="queried-regimen-is-not-history",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
