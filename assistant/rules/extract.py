@@ -827,9 +827,17 @@ class _Extractor:
         stated += [m for m in self.finditer(lex["labelled_count"])]
         counted = [m for m in stated if re.search(r"prior|previous|earlier|total", m.group(0), re.IGNORECASE)]
         if explicit := (counted or stated or [None])[0]:
-            self.add(
-                "prior_lines", num(explicit.group(1)), explicit.start(), explicit.end(), "explicit_line_count"
-            )
+            count = num(explicit.group(1))
+            # "5 prior lines before the CAR-T, relapsed after it": the therapy named after the count is
+            # one more line.
+            then = re.match(lex["count_before"], self.text[explicit.end() :], re.IGNORECASE)
+            if (
+                count is not None
+                and then
+                and any(a.history and a.mention.start == explicit.end() + then.end() for a in agents)
+            ):
+                count += 1
+            self.add("prior_lines", count, explicit.start(), explicit.end(), "explicit_line_count")
             return
         candidates: list[tuple[int, re.Match, str]] = []
         received = [a for a in agents if a.history]

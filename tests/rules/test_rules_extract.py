@@ -1589,6 +1589,17 @@ from assistant.rules import extract_facts
             {"carfilzomib": "naive", "frontline_regimen": "VRd"},
             id="queried-regimen-is-not-history",
         ),
+        pytest.param(
+            "Relapse 8 months after ide-cel. She had 4 prior lines before the CAR-T and was "
+            "triple-class refractory.",
+            {"prior_lines": 5},
+            id="count-before-received-therapy-adds-that-line",
+        ),
+        pytest.param(
+            "3 previous lines prior to the relapse. Options?",
+            {"prior_lines": 3},
+            id="count-before-relapse-stays",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
