@@ -1600,6 +1600,16 @@ from assistant.rules import extract_facts
             {"prior_lines": 3},
             id="count-before-relapse-stays",
         ),
+        pytest.param(
+            "Second relapse, pom-naive, 72 but still fit. What next?",
+            {"age": 72},
+            id="age-told-with-fitness",
+        ),
+        pytest.param(
+            "PD on DRd. ECOG 1, CrCl 64 and fit.",
+            {"age": None, "crcl_ml_min": 64},
+            id="crcl-with-fitness-is-no-age",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
