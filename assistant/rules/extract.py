@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from assistant.rules.lab_table import latest_in_column
 from assistant.rules.profile import (
     ANTI_CD38_DRUGS,
     PI_DRUGS,
@@ -1247,7 +1248,8 @@ class _Extractor:
         elif ecog and int(ecog[0]) <= 1:
             self.add("frail", False, ecog[1], ecog[2], "fit")
         renal = lex["renal"]
-        if crcl := self.current_value(renal["crcl"], "crcl"):
+        crcl_column = self.lex["serial_value"]["labels"]["crcl"]
+        if crcl := self.current_value(renal["crcl"], "crcl") or latest_in_column(self.text, crcl_column):
             self.add("crcl_ml_min", _number(crcl[0]), crcl[1], crcl[2], "crcl")
         if m := self.findings(renal["impairment"])[0]:
             self.add("renal_impairment", True, m.start(), m.end(), "renal_impairment")
