@@ -11,13 +11,25 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from assistant.retrieval.models import Passage, SearchFilters
-from assistant.ui.state import WIDGET_PREFIX
+from assistant.ui.state import WIDGET_PREFIX, control_problem
 from assistant.ui.text import escape_markdown, highlighted_html
 
 if TYPE_CHECKING:
     from assistant.answer.services import Services
 
 _KINDS = {"text": "running text", "table": "tables", "caption": "figure and table captions"}
+# A search is a few words; a pasted page is not a search (and would be embedded only in part).
+MAX_QUERY_CHARS = 1_000
+
+
+def validate_query(query: str) -> str | None:
+    """A clear reason when a search cannot be run (too long, control characters), else None."""
+    if len(query) > MAX_QUERY_CHARS:
+        return (
+            f"The search is too long ({len(query):,} characters; the limit is {MAX_QUERY_CHARS:,}). "
+            "Search with the words that matter: a trial, a regimen, an outcome."
+        )
+    return control_problem(query, "search")
 
 
 def printed_html(printed: str) -> str:
@@ -55,6 +67,9 @@ def render_lookup(services: Services) -> None:
         st.form_submit_button("Search", icon=":material/search:", type="primary")
     if not query.strip():
         st.caption("Passages are ranked by meaning and by the exact words (trial names, regimen codes).")
+        return
+    if problem := validate_query(query):  # the query stays in the box to be shortened
+        st.warning(problem, icon=":material/error:")
         return
     try:
         passages = services.retriever.search(

@@ -99,11 +99,16 @@ def validate_message(text: str | None) -> str | None:
             "Paste only the relevant part of the case: lines of therapy, response, what the disease "
             "is refractory to, and the question."
         )
+    return control_problem(text, "message")
+
+
+def control_problem(text: str, what: str) -> str | None:
+    """Why `text` (the clinician's `what`) holds characters that are not text, or None."""
     controls = sorted({c for c in text if unicodedata.category(c) == "Cc" and c not in _WHITESPACE_CONTROLS})
     if controls:
         named = ", ".join(f"U+{ord(c):04X}" for c in controls[:3])
         return (
-            f"The message contains control characters ({named}) that are not text. Retype it, or paste it "
+            f"The {what} contains control characters ({named}) that are not text. Retype it, or paste it "
             "as plain text."
         )
     return None

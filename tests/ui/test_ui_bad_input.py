@@ -240,3 +240,28 @@ def test_chat_absurd_values_are_shown_to_check_not_used(app_env: dict[str, str])
         warnings = " ".join(unescaped(w.value) for w in at.sidebar.warning)
         assert "Please check these values" in warnings
         assert "-5" in warnings and "300" in warnings
+
+
+@pytest.fixture(scope="module")
+def lookup_app(app_env: dict[str, str]) -> Iterator[AppTest]:
+    for at in open_app_session(app_env):
+        at.segmented_control(key="rrmm_mode").set_value("Literature lookup").run()
+        yield at
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("CANDOR " * 200, "The search is too long (1,400 characters", id="pasted-page"),
+        pytest.param("KRd\x1b[31m CANDOR", "The search contains control characters (U+001B)", id="escape"),
+    ],
+)
+def test_lookup_bad_query_is_refused_and_kept(lookup_app: AppTest, query: str, expected: str) -> None:
+    lookup_app.text_input(key="rrmm_w_lookup_query").input(query)
+    lookup_app.form_submit_button[0].click().run()
+    assert not lookup_app.exception, lookup_app.exception
+    assert any(expected in unescaped(w.value) for w in lookup_app.warning), [
+        w.value for w in lookup_app.warning
+    ]
+    assert not lookup_app.main.expander  # nothing searched
+    assert lookup_app.text_input(key="rrmm_w_lookup_query").value == query  # nothing lost
