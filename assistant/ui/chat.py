@@ -17,7 +17,7 @@ from assistant.answer.models import Answer
 from assistant.ui.answer_view import AnswerView, answer_view
 from assistant.ui.citations import render_citation_picker, render_citations, render_disagreement
 from assistant.ui.glossary import render_glossary
-from assistant.ui.state import WIDGET_PREFIX, ChatState, ChatTurn, validate_message
+from assistant.ui.state import WIDGET_PREFIX, ChatState, ChatTurn, validate_message, visible_controls
 
 if TYPE_CHECKING:
     from assistant.answer.services import Services
@@ -43,7 +43,8 @@ def submit(message: str, state: ChatState, services: Services) -> None:
     """
     problem = validate_message(message)
     if problem:
-        state.turns.append(ChatTurn(message=_preview(message), notice=problem))
+        refused = message if message and message.strip() else None
+        state.turns.append(ChatTurn(message=_preview(message), notice=problem, refused_text=refused))
         return
     from assistant.rules import extract_facts
 
@@ -61,7 +62,7 @@ def submit(message: str, state: ChatState, services: Services) -> None:
         log.error("answering failed with %s:\n%s", type(exc).__name__, where)
         state.turns.append(ChatTurn(message=_preview(message), notice=(
             f"This message could not be answered because of an internal error ({type(exc).__name__}). "
-            "Please rephrase, or report the problem.")))
+            "Please rephrase, or report the problem."), refused_text=message))
         return
     state.conversation = state.conversation.with_answer(answer, services.vocabulary)
     view = answer_view(answer, services.vocabulary)
@@ -125,6 +126,10 @@ def render_history(state: ChatState, services: Services) -> None:
         with st.chat_message("assistant"), st.container(key=f"rrmm-turn-{i}"):
             if turn.answer is None:
                 st.warning(turn.notice or "No answer.", icon=":material/edit_note:")
+                if turn.refused_text:
+                    with st.expander("Your whole message, to copy, shorten and send again"):
+                        st.code(visible_controls(turn.refused_text), language=None, wrap_lines=True,
+                                height=300)
             else:
                 view = turn.view or answer_view(turn.answer, services.vocabulary)
                 render_answer(turn.answer, view, services, key=f"{WIDGET_PREFIX}turn{i}", newest=i == newest)

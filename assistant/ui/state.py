@@ -38,6 +38,8 @@ class ChatTurn:
     answer: Answer | None = None
     notice: str | None = None
     view: AnswerView | None = None
+    # A refused message in full, so that nothing the clinician pasted is lost (the chat box empties).
+    refused_text: str | None = None
 
     @cached_property
     def message_markdown(self) -> str:
@@ -100,6 +102,14 @@ def validate_message(text: str | None) -> str | None:
             "is refractory to, and the question."
         )
     return control_problem(text, "message")
+
+
+def visible_controls(text: str) -> str:
+    """`text` with each control character that is not whitespace shown by name ("⟨U+001B⟩")."""
+    return "".join(
+        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) == "Cc" and c not in _WHITESPACE_CONTROLS else c
+        for c in text
+    )
 
 
 def control_problem(text: str, what: str) -> str | None:

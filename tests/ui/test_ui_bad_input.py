@@ -19,7 +19,7 @@ from assistant.ui.answer_view import answer_view
 from assistant.ui.citations import passage_html
 from assistant.ui.lookup import printed_html
 from assistant.ui.patient_panel import edit_problem
-from assistant.ui.state import STATE_KEY, ChatState
+from assistant.ui.state import STATE_KEY, ChatState, visible_controls
 
 CASE = (
     "62F IgA lambda. VRd x4 -> auto SCT -> Revlimid maint 10mg. Now clear PD on R maint: M-spike 0.1 -> "
@@ -90,6 +90,8 @@ def test_chat_bad_input_gets_specific_notice(chat_app: AppTest, message: str, ex
     warnings = [unescaped(w.value) for w in chat_app.chat_message[-1].warning]
     assert any(expected in w for w in warnings), warnings
     assert state(chat_app).patient_text is None and state(chat_app).decision is None
+    if message.strip():  # the whole message stays on the page, to copy, shorten and send again
+        assert [c.value for c in chat_app.chat_message[-1].code] == [visible_controls(message)]
 
 
 @pytest.mark.parametrize("message", ANSWERED_INPUTS)
@@ -265,3 +267,7 @@ def test_lookup_bad_query_is_refused_and_kept(lookup_app: AppTest, query: str, e
     ]
     assert not lookup_app.main.expander  # nothing searched
     assert lookup_app.text_input(key="rrmm_w_lookup_query").value == query  # nothing lost
+
+
+def test_visible_controls_names_control_characters_and_keeps_whitespace() -> None:
+    assert visible_controls("\x1b[31mPD\ton R\x00") == "⟨U+001B⟩[31mPD\ton R⟨U+0000⟩"
