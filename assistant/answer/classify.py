@@ -9,6 +9,8 @@ smouldering myeloma (the sources cover relapse only) or chit-chat.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -87,6 +89,21 @@ def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | 
         if match:
             return match
     return None
+
+
+def foreign_script(text: str) -> str | None:
+    """The script most letters of `text` are written in, when it is not Latin ("Greek", "Cyrillic", "CJK").
+
+    The sources and the patterns are English: of such a question only its Latin-script words (a trial name,
+    a regimen code) are read, and the reader must be told so.
+    """
+    scripts = Counter(unicodedata.name(c, "?").split()[0] for c in text if c.isalpha())
+    if not scripts:
+        return None
+    script, count = scripts.most_common(1)[0]
+    if script == "LATIN" or count * 2 <= sum(scripts.values()):
+        return None
+    return script if script == "CJK" else script.title()
 
 
 def out_of_scope_reason(text: str) -> str:

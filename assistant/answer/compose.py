@@ -29,6 +29,7 @@ from assistant.answer.classify import (
     TurnClass,
     classify_turn,
     describes_patient,
+    foreign_script,
     out_of_scope_reason,
 )
 from assistant.answer.conflicts import find_conflicts
@@ -252,6 +253,11 @@ def answer_question(
         )
     else:
         body = factual_answer(resolved, services)
+    if script := foreign_script(asked):
+        terms = list(dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z0-9\-]+", asked)))
+        read = p["not_english_read"].format(terms=", ".join(terms)) if terms else p["not_english_none"]
+        notice = AnswerSentence(text=p["not_english"].format(script=script, read=read), role="notice")
+        body["sentences"] = (notice, *body["sentences"])
     return _finish(
         {"question": question or asked, "resolved_question": resolved, "turn_kind": kind, **body}, started
     )

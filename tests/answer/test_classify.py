@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.classify import classify_turn, describes_patient, out_of_scope_reason
+from assistant.answer.classify import classify_turn, describes_patient, foreign_script, out_of_scope_reason
 
 
 @pytest.mark.parametrize(
@@ -171,3 +171,19 @@ def test_describes_patient(text: str, case: bool) -> None:
     """A terse case in the question is the patient's case (the rule layer then decides a branch); a question
     about a population, a trial or regimens alone never is, since its regimens would be read as received."""
     assert describes_patient(text) is case
+
+
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [
+        pytest.param("What did CANDOR show?", None, id="english"),
+        pytest.param("β2-microglobulin and ISS stage in CANDOR?", None, id="english-with-greek-letter"),
+        pytest.param("Τι έδειξε η μελέτη CANDOR;", "Greek", id="greek"),
+        pytest.param("CANDOR 试验的无进展生存期结果是什么？", "CJK", id="chinese"),
+        pytest.param("ما هي نتائج تجربة CANDOR؟", "Arabic", id="arabic"),
+        pytest.param("¿Qué mostró el ensayo CANDOR?", None, id="spanish-is-latin"),
+        pytest.param("12345 ???", None, id="no-letters"),
+    ],
+)
+def test_foreign_script_names_the_script_of_most_letters(text: str, script: str | None) -> None:
+    assert foreign_script(text) == script

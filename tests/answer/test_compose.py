@@ -298,3 +298,19 @@ def test_out_of_scope_patient_reply_names_the_patients_kind(services) -> None:
     assert answer.status == "out_of_scope"
     assert "about smouldering (asymptomatic) myeloma" in answer.text
     assert "The five sources cover" not in answer.text
+
+
+def test_a_question_in_another_script_says_which_words_were_read(services) -> None:
+    """Only the Latin-script terms of a Greek question are read: the reply says so before answering."""
+    answer = answer_question("Τι έδειξε η μελέτη CANDOR για την επιβίωση;", services=services)
+    first = answer.sentences[0]
+    assert first.role == "notice" and not first.citations
+    assert "Greek script" in first.text and "(CANDOR)" in first.text
+    assert answer.status == "answered" and answer.citations  # the trial's cited sentences still follow
+    unread = answer_question("Какие побочные эффекты?", services=services).sentences[0].text
+    assert "Cyrillic script" in unread and "none of it could be read" in unread
+
+
+def test_an_english_question_gets_no_script_notice(services) -> None:
+    answer = answer_question("What did CANDOR show for β2-microglobulin-high patients?", services=services)
+    assert all("script" not in s.text for s in answer.sentences if s.role == "notice")
