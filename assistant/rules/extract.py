@@ -461,9 +461,22 @@ class _Extractor:
                 found.append(Mention(id=code, start=start, end=end, surface=self.text[start:end]))
         return found
 
+    def with_drug_before(self, regimen: Mention, drugs: list[Mention]) -> Mention:
+        """'Dara-Pom-dex': a drug hyphenated to the regimen after it ("Pom-dex", Pd) is part of it, when the
+        vocabulary has the larger regimen (DPd)."""
+        own = set(self.vocab.regimens[regimen.id].drugs)
+        for d in drugs:
+            if d.end <= regimen.start and re.fullmatch(r"\s*[-+/]\s*", self.text[d.end : regimen.start]):
+                code = self.vocab.regimen_by_drugs.get(frozenset(own | {d.id}))
+                if code and d.id not in own:
+                    return Mention(
+                        id=code, start=d.start, end=regimen.end, surface=self.text[d.start : regimen.end]
+                    )
+        return regimen
+
     def agents(self) -> list[_Agent]:
-        regimens = self.vocab.find_regimens(self.text)
         drug_mentions = self.vocab.find_drugs(self.text)
+        regimens = [self.with_drug_before(r, drug_mentions) for r in self.vocab.find_regimens(self.text)]
         outside = [
             d for d in drug_mentions if not any(r.start <= d.start and d.end <= r.end for r in regimens)
         ]
@@ -747,6 +760,7 @@ class _Extractor:
                 or re.search(self.lex["while_on"], before, re.IGNORECASE)
                 or re.match(self.lex["progression_after"], after, re.IGNORECASE)
                 or (run_after is not None and re.match(self.lex["progression_after"], run_after, re.I))
+                or re.match(self.lex["progression_in_row"], after, re.IGNORECASE)
                 # "D-Rd (MAIA schedule) as first line since 2020, now progressing on it"
                 or re.search(self.lex["progression_on_it"], after, re.IGNORECASE)
                 or ((on_since or maintenance) and progressed_later)
@@ -1177,6 +1191,17 @@ class _Extractor:
         lex = self.lex["prior_lines"]
         for m in self.finditer(r"\bL([2-9])\b"):
             return m.start()
+        # "2nd line Dara-Pom-dex", "second line: KRd": the label opens the line of the regimen it names.
+        for m in self.finditer(lex["current_line"]):
+            label = m.group(1) or m.group(2)
+            if (
+                int(label) if label.isdigit() else self.lex["number_words"].get(label.lower(), 0)
+            ) >= 2 and any(
+                a.mention.start >= m.end()
+                and re.fullmatch(lex["line_then_regimen"], self.text[m.end() : a.mention.start], re.I)
+                for a in history
+            ):
+                return m.start()
         for m in self.finditer(lex["at_nth_relapse"] + r"|\b1st relapse\b"):
             start = self.line_given_at(m, history)
             if start is not None:

@@ -1610,6 +1610,42 @@ from assistant.rules import extract_facts
             {"age": None, "crcl_ml_min": 64},
             id="crcl-with-fitness-is-no-age",
         ),
+        pytest.param(
+            "1) VMP x9 2017-2018\n2) Isa-Pd 2020 -> PD 2023 with new bone lesions",
+            {"pomalidomide": "refractory", "anti_cd38": "refractory", "prior_lines": 2},
+            id="arrow-pd-with-date-and-finding",
+        ),
+        pytest.param(
+            "VRd/ASCT/len maintenance, PD on len. Then Elo-Pd - PD 05/2022.",
+            {"pomalidomide": "refractory"},
+            id="spaced-dash-pd-after-regimen",
+        ),
+        pytest.param(
+            "2015-03 -> 2015-09  VRd x6\n2018-01 -> 2020-06  DKd - PD 2020-06\n2020-07 -> 2022-02  "
+            "Isa-Pd - PD on treatment",
+            {"prior_lines": 3, "carfilzomib": "refractory", "pomalidomide": "refractory"},
+            id="iso-dated-rows-are-lines",
+        ),
+        pytest.param(
+            "Isa-Pom-dex from 2022, progressed on it. No other therapy before.",
+            {"frontline_regimen": "Isa-Pd", "anti_cd38": "refractory", "pomalidomide": "refractory"},
+            id="drug-hyphenated-before-regimen-is-one-regimen",
+        ),
+        pytest.param(
+            "Regimen | Dates | Outcome\nVMP | 2016-2017 | VGPR\nKd | 2019-2022 | PD\nNow relapse.",
+            {"carfilzomib": "refractory", "bortezomib": "exposed_not_refractory"},
+            id="treatment-table-row-ending-in-pd",
+        ),
+        pytest.param(
+            "VRd x8 2018. Kd from 2019 to 2021, discontinued because of progression.",
+            {"carfilzomib": "refractory"},
+            id="regimen-stopped-for-progression-is-refractory",
+        ),
+        pytest.param(
+            "1st line VTd + ASCT, PD 2019. 2nd line Dara-Rd until progression 2023.",
+            {"frontline_anti_cd38": "none", "frontline_regimen": "VTD", "prior_lines": 2},
+            id="second-line-label-ends-front-line",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
