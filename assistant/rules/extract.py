@@ -1314,7 +1314,10 @@ class _Extractor:
             self.add("aggressive", True, m.start(), m.end(), "aggressive_feature")
         if m := self.search(lex["low_middle_income"]):
             self.add("access", "low_middle_income", m.start(), m.end(), "low_middle_income")
-        if m := self.search(r"\bcan (?:only )?get\b[^.;]*"):
+        m = self.search(lex["available_list"])
+        if m and m.group("listed") is not None and not self.only_drugs_listed(m.group("listed")):
+            m = None
+        if m:
             for d in self.vocab.find_drugs(m.group(0)):
                 self.add("available_drugs", d.id, m.start() + d.start, m.start() + d.end, "available_here")
         for m in self.finditer(rf"\bno\s+({lex['product_classes']})"):
@@ -1408,6 +1411,13 @@ class _Extractor:
         elig = self.first("transplant_eligible")
         if elig and elig.value is True and not self.has("frail"):
             self.add("frail", False, elig.start, elig.end, "transplant_eligible")
+
+    def only_drugs_listed(self, text: str) -> bool:
+        """Is `text` only drug names and list joiners ("thalidomide, melphalan and generic bortezomib")?"""
+        rest = text
+        for d in reversed(self.vocab.find_drugs(text)):
+            rest = rest[: d.start] + " " + rest[d.end :]
+        return bool(re.fullmatch(self.lex["available_list_filler"], rest, re.IGNORECASE))
 
     def unavailable(self, agents: list[_Agent]) -> None:
         """'daratumumab, carfilzomib and CAR-T are not available', 'no access to dara or carfilzomib': the

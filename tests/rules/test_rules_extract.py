@@ -1646,6 +1646,17 @@ from assistant.rules import extract_facts
             {"frontline_anti_cd38": "none", "frontline_regimen": "VTD", "prior_lines": 2},
             id="second-line-label-ends-front-line",
         ),
+        pytest.param(
+            "Rural centre. Only melphalan, thalidomide and generic bortezomib are available here. "
+            "Relapse 2 years after VTd.",
+            {"available_drugs": frozenset({"thalidomide", "melphalan", "bortezomib"})},
+            id="only-listed-drugs-are-available",
+        ),
+        pytest.param(
+            "Only VRd given, but daratumumab is available now. Relapse after 3 years.",
+            {"available_drugs": frozenset()},
+            id="only-given-is-no-availability-list",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
