@@ -1657,6 +1657,16 @@ from assistant.rules import extract_facts
             {"available_drugs": frozenset()},
             id="only-given-is-no-availability-list",
         ),
+        pytest.param(
+            "On elranatamab since 03/2024 - 5 lines in total. Now PD on it.",
+            {"prior_lines": 5, "frontline_regimen": None, "prior_asct": None},
+            id="count-after-dated-clause-is-no-range",
+        ),
+        pytest.param(
+            "VMP x9 (2017-18), then Dara-Rd, PD on DRd 2023. Next?",
+            {"prior_lines": 2, "frontline_regimen": "VMP"},
+            id="two-digit-end-year-between-listed-regimens",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
