@@ -1273,8 +1273,10 @@ class _Extractor:
         elif ecog and int(ecog[0]) <= 1:
             self.add("frail", False, ecog[1], ecog[2], "fit")
         renal = lex["renal"]
-        crcl_column = self.lex["serial_value"]["labels"]["crcl"]
-        if crcl := self.current_value(renal["crcl"], "crcl") or latest_in_column(self.text, crcl_column):
+        # A measured clearance column before an estimated GFR column ("Cr | eGFR | CrCl").
+        columns = (r"\b(?:CrCl|CLcr|creatinine clearance)\b", self.lex["serial_value"]["labels"]["crcl"])
+        table = next((v for c in columns if (v := latest_in_column(self.text, c))), None)
+        if crcl := self.current_value(renal["crcl"], "crcl") or table:
             self.add("crcl_ml_min", _number(crcl[0]), crcl[1], crcl[2], "crcl")
         if m := self.findings(renal["impairment"])[0]:
             self.add("renal_impairment", True, m.start(), m.end(), "renal_impairment")

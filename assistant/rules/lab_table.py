@@ -10,7 +10,8 @@ import re
 
 _CELL_SPLIT = re.compile(r"\||\t")
 _RULE_CELL = re.compile(r":?-{2,}:?")
-_NUMBER = re.compile(r"[<>~≈]?\s*(\d{1,4}(?:[.,]\d+)?)")
+# "28", "~45", "28 mL/min", "2.1 mg/dL": the number, with its unit if the cell repeats it.
+_NUMBER = re.compile(r"[<>~≈]?\s*(\d{1,4}(?:[.,]\d+)?)(?:\s*[a-zA-Zµ%][\w%µ²]*(?:/[\w.²]+)*)?")
 # 12/2024, 03/06/2025, 2025-06, 2025-06-03: (year, month, day) to order the rows.
 _DATE = re.compile(
     r"^(?:(?:(\d{1,2})[/.])?(\d{1,2})[/.]((?:19|20)\d\d)|((?:19|20)\d\d)-(\d{1,2})(?:-(\d{1,2}))?)$"

@@ -37,3 +37,8 @@ def test_extractor_reads_crcl_from_a_pasted_table() -> None:
         "05/2025 | 190 | 24\n01/2025 | 120 | 45\n09/2024 | 85 | 70\nOptions?"
     )
     assert extract_facts(text).profile.crcl_ml_min == 24
+
+
+def test_cells_with_units_and_a_clearance_column_beside_egfr() -> None:
+    text = "Renal function (03/2024):\nCr | eGFR | CrCl\n2.1 mg/dL | 31 | 28 mL/min\n\nNext line?"
+    assert extract_facts(text).profile.crcl_ml_min == 28  # not the creatinine on the next line, not the eGFR
