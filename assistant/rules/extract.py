@@ -824,13 +824,14 @@ class _Extractor:
         return ()
 
     # ---- lines of therapy ----------------------------------------------------------------------
-    def prior_lines(self, agents: list[_Agent], treatment: _History) -> None:
-        lex, words = self.lex["prior_lines"], self.lex["number_words"]
+    def number(self, word: str | None) -> int | None:
+        """'3' or 'three' as a number ("3 prior lines", "second line"); None when it is neither."""
+        if not word:
+            return None
+        return int(word) if word.isdigit() else self.lex["number_words"].get(word.lower())
 
-        def num(s: str | None) -> int | None:
-            if not s:
-                return None
-            return int(s) if s.isdigit() else words.get(s.lower())
+    def prior_lines(self, agents: list[_Agent], treatment: _History) -> None:
+        lex, num = self.lex["prior_lines"], self.number
 
         # "5 prior lines in total" is the count even after "dara given in the last 2 lines".
         stated = [
@@ -1193,10 +1194,7 @@ class _Extractor:
             return m.start()
         # "2nd line Dara-Pom-dex", "second line: KRd": the label opens the line of the regimen it names.
         for m in self.finditer(lex["current_line"]):
-            label = m.group(1) or m.group(2)
-            if (
-                int(label) if label.isdigit() else self.lex["number_words"].get(label.lower(), 0)
-            ) >= 2 and any(
+            if (self.number(m.group(1) or m.group(2)) or 0) >= 2 and any(
                 a.mention.start >= m.end()
                 and re.fullmatch(lex["line_then_regimen"], self.text[m.end() : a.mention.start], re.I)
                 for a in history
@@ -1275,8 +1273,10 @@ class _Extractor:
         renal = lex["renal"]
         # A measured clearance column before an estimated GFR column ("Cr | eGFR | CrCl").
         columns = (r"\b(?:CrCl|CLcr|creatinine clearance)\b", self.lex["serial_value"]["labels"]["crcl"])
-        table = next((v for c in columns if (v := latest_in_column(self.text, c))), None)
-        if crcl := self.current_value(renal["crcl"], "crcl") or table:
+        crcl = self.current_value(renal["crcl"], "crcl") or next(
+            (value for c in columns if (value := latest_in_column(self.text, c))), None
+        )
+        if crcl:
             self.add("crcl_ml_min", _number(crcl[0]), crcl[1], crcl[2], "crcl")
         if m := self.findings(renal["impairment"])[0]:
             self.add("renal_impairment", True, m.start(), m.end(), "renal_impairment")
