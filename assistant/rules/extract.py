@@ -436,17 +436,10 @@ class _Extractor:
         )
         # "Imnovid (pomalidomide) + dex": the name in brackets is the drug before it again, and the run
         # goes on after the bracket.
-        alias = re.compile(r"\s*\(\s*")
         tail = 0
         for d in drugs:
-            closing = re.match(r"\s*\)", self.text[d.end :])
-            if (
-                runs
-                and runs[-1][-1].id == d.id
-                and alias.fullmatch(self.text[runs[-1][-1].end : d.start])
-                and closing
-            ):
-                tail = d.end + closing.end()
+            if runs and runs[-1][-1].id == d.id and (closed := self.bracketed_after(runs[-1][-1], d)):
+                tail = closed
                 continue
             if runs and joiner.fullmatch(self.text[max(tail, runs[-1][-1].end) : d.start]):
                 runs[-1].append(d)
@@ -513,6 +506,14 @@ class _Extractor:
                 out.append(_Agent(mention, (cls,), None, self.is_history(m.start(), m.end())))
         return self.without_aliases(sorted(out, key=lambda a: a.mention.start))
 
+    def bracketed_after(self, previous: Mention, mention: Mention) -> int | None:
+        """Where the bracket closes when `mention` stands in brackets right after `previous` ("Revlimid
+        (lenalidomide)"), else None."""
+        closing = re.match(r"\s*\)", self.text[mention.end :])
+        if closing and re.fullmatch(r"\s*\(\s*", self.text[previous.end : mention.start]):
+            return mention.end + closing.end()
+        return None
+
     def without_aliases(self, agents: list[_Agent]) -> list[_Agent]:
         """'teclistamab (Tecvayli): PD', 'Revlimid (lenalidomide)': a name in brackets right after the same
         agent is that agent again; what follows the bracket is said of the first mention."""
@@ -522,8 +523,7 @@ class _Extractor:
             if (
                 previous is not None
                 and previous.fields == agent.fields
-                and re.fullmatch(r"\s*\(\s*", self.text[previous.mention.end : agent.mention.start])
-                and re.match(r"\s*\)", self.text[agent.mention.end :])
+                and self.bracketed_after(previous.mention, agent.mention) is not None
             ):
                 continue
             out.append(agent)
@@ -830,6 +830,14 @@ class _Extractor:
             return None
         return int(word) if word.isdigit() else self.lex["number_words"].get(word.lower())
 
+    def names_agent_after(self, end: int, agents: list[_Agent]) -> bool:
+        """Does a line label ending at `end` name one of `agents` ("Line 2: DKd", "2nd line (2020) KRd")?"""
+        between = self.lex["prior_lines"]["line_then_regimen"]
+        return any(
+            a.mention.start >= end and re.fullmatch(between, self.text[end : a.mention.start], re.IGNORECASE)
+            for a in agents
+        )
+
     def prior_lines(self, agents: list[_Agent], treatment: _History) -> None:
         lex, num = self.lex["prior_lines"], self.number
 
@@ -862,15 +870,9 @@ class _Extractor:
             if n:
                 # "2nd line DKd, progressed" / "PD on Dara-Kd at 2nd line": that line was given; else the
                 # patient stands at it now ("what for 2nd line?").
-                given = any(
-                    (
-                        a.mention.start >= m.end()
-                        and re.fullmatch(lex["line_then_regimen"], self.text[m.end() : a.mention.start], re.I)
-                    )
-                    or (
-                        a.mention.end <= m.start()
-                        and re.fullmatch(lex["regimen_then_line"], self.text[a.mention.end : m.start()], re.I)
-                    )
+                given = self.names_agent_after(m.end(), received) or any(
+                    a.mention.end <= m.start()
+                    and re.fullmatch(lex["regimen_then_line"], self.text[a.mention.end : m.start()], re.I)
                     for a in received
                 )
                 candidates.append(
@@ -886,11 +888,7 @@ class _Extractor:
             # a numbered item telling the transplant or maintenance of the line before it does not.
             if m.group(2) and re.match(lex["line_part"], self.text[m.end() :], re.IGNORECASE):
                 continue
-            if any(
-                a.mention.start >= m.end()
-                and re.fullmatch(lex["line_then_regimen"], self.text[m.end() : a.mention.start], re.I)
-                for a in received
-            ):
+            if self.names_agent_after(m.end(), received):
                 label = next(g for g in m.groups() if g)
                 candidates.append((ROMAN.get(label) or int(label), m, "labelled_line"))
         for m in self.finditer(lex["nth_relapse"]):
@@ -1194,11 +1192,7 @@ class _Extractor:
             return m.start()
         # "2nd line Dara-Pom-dex", "second line: KRd": the label opens the line of the regimen it names.
         for m in self.finditer(lex["current_line"]):
-            if (self.number(m.group(1) or m.group(2)) or 0) >= 2 and any(
-                a.mention.start >= m.end()
-                and re.fullmatch(lex["line_then_regimen"], self.text[m.end() : a.mention.start], re.I)
-                for a in history
-            ):
+            if (self.number(m.group(1) or m.group(2)) or 0) >= 2 and self.names_agent_after(m.end(), history):
                 return m.start()
         for m in self.finditer(lex["at_nth_relapse"] + r"|\b1st relapse\b"):
             start = self.line_given_at(m, history)

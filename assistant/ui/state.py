@@ -106,15 +106,17 @@ def validate_message(text: str | None) -> str | None:
 
 def visible_controls(text: str) -> str:
     """`text` with each control character that is not whitespace shown by name ("⟨U+001B⟩")."""
-    return "".join(
-        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) == "Cc" and c not in _WHITESPACE_CONTROLS else c
-        for c in text
-    )
+    return "".join(f"⟨U+{ord(c):04X}⟩" if _is_control(c) else c for c in text)
+
+
+def _is_control(char: str) -> bool:
+    """A control character that is not whitespace pasted from a document (NUL, ESC, BEL...)."""
+    return unicodedata.category(char) == "Cc" and char not in _WHITESPACE_CONTROLS
 
 
 def control_problem(text: str, what: str) -> str | None:
     """Why `text` (the clinician's `what`) holds characters that are not text, or None."""
-    controls = sorted({c for c in text if unicodedata.category(c) == "Cc" and c not in _WHITESPACE_CONTROLS})
+    controls = sorted({c for c in text if _is_control(c)})
     if controls:
         named = ", ".join(f"U+{ord(c):04X}" for c in controls[:3])
         return (
