@@ -299,10 +299,14 @@ class _Extractor:
 
     def findings(self, pattern: str, flags: int = re.IGNORECASE) -> tuple[re.Match | None, re.Match | None]:
         """The first mention of a finding the text affirms, and the first it negates ("no EMD on PET",
-        "FISH negative for del17p and t(4;14)", "t(11;14) negative")."""
-        negation = self.lex["finding_negation"]
+        "FISH negative for del17p and t(4;14)", "t(11;14) negative"). A mention written as unconfirmed
+        ("?del(17p) suspected", "t(4;14) pending") is neither."""
+        negation, uncertain = self.lex["finding_negation"], self.lex["finding_uncertain"]
         affirmed = negated = None
         for m in re.finditer(pattern, self.text, flags):
+            lead, tail = self.text[max(0, m.start() - 25) : m.start()], self.text[m.end() : m.end() + 30]
+            if re.search(uncertain["before"], lead, re.I) or re.match(uncertain["after"], tail, re.I):
+                continue
             clause_start = max(self.text.rfind(c, 0, m.start()) for c in ".;\n") + 1
             before = self.text[max(clause_start, m.start() - 60) : m.start()]
             cues = list(re.finditer(negation["before"], before, re.IGNORECASE))

@@ -1667,6 +1667,32 @@ from assistant.rules import extract_facts
             {"prior_lines": 2, "frontline_regimen": "VMP"},
             id="two-digit-end-year-between-listed-regimens",
         ),
+        pytest.param(
+            "Induction VCd in 2018. Then Dara-Rd from 2021, now progressing on it.",
+            {"prior_lines": 2, "frontline_regimen": "VCd", "frontline_anti_cd38": "none"},
+            id="sentence-then-opens-next-listed-regimen",
+        ),
+        pytest.param(
+            "VRd x4. Then KRd consolidation x2, R maintenance, PD on R.",
+            {"prior_lines": 1},
+            id="sentence-then-consolidation-same-line",
+        ),
+        pytest.param(
+            "One prior line (VRd + ASCT), relapsing now. FISH at relapse: ?del(17p) on karyotype, "
+            "not yet confirmed.",
+            {"high_risk_cytogenetics": None},
+            id="queried-high-risk-finding-unconfirmed",
+        ),
+        pytest.param(
+            "One prior line (VRd + ASCT), relapsing now. t(4;14) pending on the relapse marrow.",
+            {"high_risk_cytogenetics": None},
+            id="pending-high-risk-finding-unconfirmed",
+        ),
+        pytest.param(
+            "One prior line (VRd + ASCT), relapsing now. FISH: t(4;14) positive; del(17p) pending.",
+            {"high_risk_cytogenetics": True},
+            id="confirmed-finding-beside-pending-one",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
