@@ -1693,6 +1693,18 @@ from assistant.rules import extract_facts
             {"high_risk_cytogenetics": True},
             id="confirmed-finding-beside-pending-one",
         ),
+        pytest.param(
+            "IRd x9, fixed duration, no transplant. Off all therapy since March 2020. Paraprotein "
+            "rising since May 2024, new lytic lesion. Never had daratumumab.",
+            {"lenalidomide": "exposed_not_refractory", "prior_lines": 1},
+            id="off-therapy-since-date-then-paraprotein-rising-date",
+        ),
+        pytest.param(
+            "IRd x9, fixed duration, no transplant. Off all therapy since March 2020. Creatinine "
+            "rising since May 2024.",
+            {"lenalidomide": "unknown"},
+            id="creatinine-rising-date-is-no-progression-date",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
