@@ -1705,6 +1705,12 @@ from assistant.rules import extract_facts
             {"lenalidomide": "unknown"},
             id="creatinine-rising-date-is-no-progression-date",
         ),
+        pytest.param(
+            "VRd from 2021; bortezomib dropped after cycle 3 for grade 2 neuropathy, Rd continued "
+            "until PD in 2024.",
+            {"stopped_for_toxicity": frozenset({"bortezomib"}), "prior_lines": 1},
+            id="drug-dropped-for-neuropathy-is-toxicity-stop",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
