@@ -151,6 +151,8 @@ class _History:
 
     regimens: list[_Agent]
     earlier_outside: bool
+    # Single drugs told as a line of their own after a progression ("Kd (PD 2023) -> Blenrep x3").
+    lone_lines: tuple[_Agent, ...] = ()
 
 
 @dataclass
@@ -903,8 +905,8 @@ class _Extractor:
                 candidates.append((n + 1 if given else n, m, "nth_relapse"))
         history = treatment.regimens
         if history:
-            count = self.described_lines(history) + treatment.earlier_outside
-            span = (history[0].mention.start, history[-1].mention.end)
+            count = self.described_lines(history) + len(treatment.lone_lines) + treatment.earlier_outside
+            span = (history[0].mention.start, max(a.mention.end for a in (*history, *treatment.lone_lines)))
             m = re.match(r"(?s).*", self.text[span[0] : span[1]])
             candidates.append((count, _FakeMatch(span[0], span[1], m.group(0) if m else ""), "history_count"))
         if self.lex_scope == "newly_diagnosed":
@@ -1105,7 +1107,27 @@ class _Extractor:
 
     def treatment_history(self, agents: list[_Agent]) -> _History:
         history = [a for a in agents if a.history and a.regimen]
-        return _History(history, bool(history) and self.earlier_drugs_outside(agents, history))
+        if not history:
+            return _History(history, False)
+        return _History(
+            history, self.earlier_drugs_outside(agents, history), self.lone_lines(agents, history)
+        )
+
+    def lone_lines(self, agents: list[_Agent], history: list[_Agent]) -> tuple[_Agent, ...]:
+        """Single drugs a vocabulary regimen does not name ("Blenrep", "belantamab": the name also stands
+        for its combinations) told after a progression on the therapy told before them: each is a line."""
+        told = [a for a in agents if a.history and a.mention.start >= history[0].mention.start]
+        return tuple(
+            agent
+            for previous, agent in itertools.pairwise(told)
+            if not agent.regimen
+            and not set(self.agent_drugs(agent)) <= set(self.agent_drugs(previous))
+            and re.search(
+                self.lex["prior_lines"]["lone_line_after"],
+                self.text[previous.mention.end : agent.mention.start],
+                re.IGNORECASE,
+            )
+        )
 
     def earlier_drugs_outside(self, agents: list[_Agent], history: list[_Agent]) -> bool:
         """'Pt on Pd, progressive disease, prior len and bortezomib refractory': drugs named as earlier
@@ -1130,7 +1152,7 @@ class _Extractor:
         # "Post CAR-T relapse, previously triple-class refractory", "Isa-Pd refractory, 3 lines", "Kd ±
         # anti-CD38": the named regimens are not the whole history, so an unnamed drug is unknown, not naive.
         stated = self.first("prior_lines")
-        told = self.described_lines(history)
+        told = self.described_lines(history) + len(treatment.lone_lines)
         earlier = treatment.earlier_outside
         untold_lines = stated is not None and isinstance(stated.value, int) and stated.value > told
         # "5 prior lines (last one: Tecvayli)", "2L Pom-dex-dara", "Received KRd at 2nd line": the first

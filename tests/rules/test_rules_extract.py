@@ -1711,6 +1711,16 @@ from assistant.rules import extract_facts
             {"stopped_for_toxicity": frozenset({"bortezomib"}), "prior_lines": 1},
             id="drug-dropped-for-neuropathy-is-toxicity-stop",
         ),
+        pytest.param(
+            "DVd x8 -> PD 2021 -> Kd (PD on it 2023) -> belantamab x4 doses, stopped for keratopathy.",
+            {"prior_lines": 3},
+            id="single-drug-after-progression-arrow-is-a-line",
+        ),
+        pytest.param(
+            "KRd, PD on it 2022. Then DPd, PD 2024. Carfilzomib refractory, bortezomib exposed.",
+            {"prior_lines": 2},
+            id="drug-status-after-progression-is-no-line",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
