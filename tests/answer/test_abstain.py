@@ -22,6 +22,10 @@ from assistant.answer.abstain import asked_figure_kinds
         pytest.param(
             "Which myeloma drugs need renal dose reduction?", [], id="dose-reduction-asks-for-drugs"
         ),
+        pytest.param("carfilzomib dose with dara, 56 or 70?", ["dose"], id="drug-name-then-dose"),
+        pytest.param("What's the usual dose of melflufen?", ["dose"], id="whats-the-dose-of"),
+        pytest.param("Did high dose melphalan help?", [], id="high-dose-is-no-dose-question"),
+        pytest.param("Weekly vs every-other-week dosing: which gave longer PFS?", [], id="schedule-not-dose"),
     ],
 )
 def test_asked_figure_kinds(question: str, kinds: list[str]) -> None:
@@ -46,6 +50,7 @@ def test_named_agents_are_what_the_question_asks_about_not_its_source_or_steroid
     [
         # A dose of another drug in the same passage ("carfilzomib at 56 mg/m2") is not the asked dose.
         pytest.param("Which panobinostat dose was given with Vd in PANORAMA-1?", id="dose-of-another-drug"),
+        pytest.param("elotuzumab dose in Elo-Pd, 10 or 20 mg/kg?", id="terse-drug-dose"),
         pytest.param(
             "What is the infused cilta-cel dose in the CARTITUDE-4 study?", id="hyphenated-drug-dose"
         ),
