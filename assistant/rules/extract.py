@@ -249,6 +249,10 @@ class _Extractor:
             or re.match(asked["after"], self.text[end : stop - 1], re.IGNORECASE)
         )
 
+    def term_asked(self, start: int) -> bool:
+        """Is the term at `start` asked about ("What does penta-refractory mean?", "definition of TCR")?"""
+        return bool(re.search(self.lex["term_asked_before"], self.text[max(0, start - 40) : start], re.I))
+
     def current_value(
         self, pattern: str, kind: str, flags: int = re.IGNORECASE
     ) -> tuple[str, int, int] | None:
@@ -761,7 +765,8 @@ class _Extractor:
             # follows its last drug, up to the next agent, is this agent's too.
             run_last = self.last_of_run(agent, agents, DRUG_JOIN)
             run_after = self.said_after(run_last, agents) if run_last is not agent else None
-            if (
+            denied = re.search(self.lex["progression_denied_before"], before, re.IGNORECASE)
+            if not denied and (
                 re.search(self.lex["progression_before"], before, re.IGNORECASE)
                 or re.search(self.lex["while_on"], before, re.IGNORECASE)
                 or re.match(self.lex["progression_after"], after, re.IGNORECASE)
@@ -1351,8 +1356,12 @@ class _Extractor:
                 self.add("unavailable_drugs", d, m.start(), m.end(), "not_available")
         # "TCE but not TCR" is not triple-class refractory.
         # "triple-class-refractory patients" in a literature question is a population, not the patient.
-        if (m := self.findings(self.lex["triple_class_refractory"])[0]) and not re.match(
-            self.lex["status_population_after"], self.text[m.end() :], re.IGNORECASE
+        # "Is she triple-class refractory?", "What does penta-refractory mean?" ask; they tell nothing.
+        if (
+            (m := self.findings(self.lex["triple_class_refractory"])[0])
+            and not re.match(self.lex["status_population_after"], self.text[m.end() :], re.IGNORECASE)
+            and not self.status_asked(m.start(), m.end())
+            and not self.term_asked(m.start())
         ):
             self.add("triple_class_refractory", True, m.start(), m.end(), "triple_class_refractory")
             for fld in ("pi", "anti_cd38"):
@@ -1365,7 +1374,11 @@ class _Extractor:
             start = min(imid[0], pi.start, cd38.start)
             end = max(imid[1], pi.end, cd38.end)
             self.add("triple_class_refractory", True, start, end, "refractory_to_each_class")
-        if m := self.search(self.lex["penta_refractory"]):
+        if (
+            (m := self.search(self.lex["penta_refractory"]))
+            and not self.status_asked(m.start(), m.end())
+            and not self.term_asked(m.start())
+        ):
             self.add("penta_refractory", True, m.start(), m.end(), "penta_refractory")
             self.add("triple_class_refractory", True, m.start(), m.end(), "penta_refractory")
             for fld in ("lenalidomide", "pomalidomide", "bortezomib", "carfilzomib", "pi", "anti_cd38"):

@@ -1721,6 +1721,27 @@ from assistant.rules import extract_facts
             {"prior_lines": 2},
             id="drug-status-after-progression-is-no-line",
         ),
+        pytest.param(
+            "1 prior line: VRd, ASCT, lenalidomide maintenance stopped in 2021 for rash. No "
+            "progression on lenalidomide. Relapse 2024.",
+            {"lenalidomide": "exposed_not_refractory", "on_therapy_at_progression": None},
+            id="progression-on-drug-denied",
+        ),
+        pytest.param(
+            "VRd x8 then stopped. Progressed 20 months off therapy, never while on lenalidomide.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="never-while-on-drug",
+        ),
+        pytest.param(
+            "3 prior lines: VRd, DPd, Kd. Is he triple-class refractory?",
+            {"triple_class_refractory": None},
+            id="triple-class-status-asked",
+        ),
+        pytest.param(
+            "What does penta-refractory mean?",
+            {"penta_refractory": None, "lenalidomide": "unknown"},
+            id="penta-term-asked",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
