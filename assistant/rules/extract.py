@@ -420,11 +420,13 @@ class _Extractor:
 
     def is_history(self, start: int, end: int) -> bool:
         """Received therapy: not a proposal, not named as merely available ("we can get len", "CAR-T
-        available"), and not an arm that may not have been given ("Kd ± anti-CD38")."""
+        available"), not an arm that may not have been given ("Kd ± anti-CD38"), and not someone else's
+        ("her sister was treated with daratumumab")."""
         prefix = next((self.text[s:start] for s, e in self.sentences() if s <= start < e), "")
         return (
             not self.is_proposal(start)
             and not re.search(self.lex["maybe_given_before"], prefix, re.IGNORECASE)
+            and not re.search(self.lex["other_person_before"], prefix, re.IGNORECASE)
             and not re.search(self.lex["availability_cues"], prefix, re.IGNORECASE)
             and not re.match(self.lex["availability_after"], self.text[end:], re.IGNORECASE)
         )

@@ -1742,6 +1742,32 @@ from assistant.rules import extract_facts
             {"penta_refractory": None, "lenalidomide": "unknown"},
             id="penta-term-asked",
         ),
+        pytest.param(
+            "1 prior line (VRd, ASCT, R maintenance), PD on R. He declined daratumumab at the time.",
+            {"anti_cd38": "naive"},
+            id="declined-drug-is-naive",
+        ),
+        pytest.param(
+            "1 prior line (VRd, ASCT, R maintenance), PD on R. She has not received daratumumab.",
+            {"anti_cd38": "naive"},
+            id="has-not-received-drug",
+        ),
+        pytest.param(
+            "1 prior line (VRd, ASCT, R maintenance), PD on R 2024. DPd was planned but never started.",
+            {"anti_cd38": "naive", "pomalidomide": "naive"},
+            id="planned-but-never-started",
+        ),
+        pytest.param(
+            "1 prior line (VRd, ASCT, R maintenance), PD on R. Her brother was treated with "
+            "daratumumab for myeloma.",
+            {"anti_cd38": "naive"},
+            id="relative-treated-with-drug",
+        ),
+        pytest.param(
+            "Pharmacy check. Requested regimen: DPd. 1 prior line: VRd, ASCT, R maintenance, PD on R.",
+            {"anti_cd38": "naive", "frontline_regimen": "VRd"},
+            id="requested-regimen-is-no-history",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
