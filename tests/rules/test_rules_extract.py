@@ -1768,6 +1768,16 @@ from assistant.rules import extract_facts
             {"anti_cd38": "naive", "frontline_regimen": "VRd"},
             id="requested-regimen-is-no-history",
         ),
+        pytest.param(
+            "VRd then ASCT 2017. Relapse 2021: DKd, PD on DKd 2024. Options?",
+            {"prior_lines": 2},
+            id="dated-relapse-colon-opens-line",
+        ),
+        pytest.param(
+            "Lenalidomide maintenance after ASCT, last dose March 2022. Progression June 2024.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="maintenance-last-dose-dated-before-progression",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
