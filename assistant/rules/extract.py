@@ -249,9 +249,13 @@ class _Extractor:
             or re.match(asked["after"], self.text[end : stop - 1], re.IGNORECASE)
         )
 
-    def term_asked(self, start: int) -> bool:
-        """Is the term at `start` asked about ("What does penta-refractory mean?", "definition of TCR")?"""
-        return bool(re.search(self.lex["term_asked_before"], self.text[max(0, start - 40) : start], re.I))
+    def class_status_asked(self, m: re.Match) -> bool:
+        """Is the class status at `m` asked, not told ("Is she triple-class refractory?", "What does
+        penta-refractory mean?", "definition of TCR")?"""
+        before = self.text[max(0, m.start() - 40) : m.start()]
+        return self.status_asked(m.start(), m.end()) or bool(
+            re.search(self.lex["term_asked_before"], before, re.I)
+        )
 
     def current_value(
         self, pattern: str, kind: str, flags: int = re.IGNORECASE
@@ -1358,12 +1362,10 @@ class _Extractor:
                 self.add("unavailable_drugs", d, m.start(), m.end(), "not_available")
         # "TCE but not TCR" is not triple-class refractory.
         # "triple-class-refractory patients" in a literature question is a population, not the patient.
-        # "Is she triple-class refractory?", "What does penta-refractory mean?" ask; they tell nothing.
         if (
             (m := self.findings(self.lex["triple_class_refractory"])[0])
             and not re.match(self.lex["status_population_after"], self.text[m.end() :], re.IGNORECASE)
-            and not self.status_asked(m.start(), m.end())
-            and not self.term_asked(m.start())
+            and not self.class_status_asked(m)
         ):
             self.add("triple_class_refractory", True, m.start(), m.end(), "triple_class_refractory")
             for fld in ("pi", "anti_cd38"):
@@ -1376,11 +1378,7 @@ class _Extractor:
             start = min(imid[0], pi.start, cd38.start)
             end = max(imid[1], pi.end, cd38.end)
             self.add("triple_class_refractory", True, start, end, "refractory_to_each_class")
-        if (
-            (m := self.search(self.lex["penta_refractory"]))
-            and not self.status_asked(m.start(), m.end())
-            and not self.term_asked(m.start())
-        ):
+        if (m := self.search(self.lex["penta_refractory"])) and not self.class_status_asked(m):
             self.add("penta_refractory", True, m.start(), m.end(), "penta_refractory")
             self.add("triple_class_refractory", True, m.start(), m.end(), "penta_refractory")
             for fld in ("lenalidomide", "pomalidomide", "bortezomib", "carfilzomib", "pi", "anti_cd38"):
