@@ -195,6 +195,10 @@ class _Extractor:
             )
         return problem is None
 
+    def text_before(self, start: int, width: int = 40) -> str:
+        """The `width` characters before `start`: where the cues that qualify a mention stand."""
+        return self.text[max(0, start - width) : start]
+
     def search(self, pattern: str, text: str | None = None, flags: int = re.IGNORECASE) -> re.Match | None:
         return re.search(pattern, self.text if text is None else text, flags)
 
@@ -209,7 +213,7 @@ class _Extractor:
         for agent in agents:
             if not agent.history:
                 continue
-            before = self.text[max(0, agent.mention.start - 40) : agent.mention.start]
+            before = self.text_before(agent.mention.start)
             if re.match(lex["after"], self.said_after(agent, agents), re.IGNORECASE) or re.search(
                 lex["before"], before, re.IGNORECASE
             ):
@@ -252,7 +256,7 @@ class _Extractor:
     def class_status_asked(self, m: re.Match) -> bool:
         """Is the class status at `m` asked, not told ("Is she triple-class refractory?", "What does
         penta-refractory mean?", "definition of TCR")?"""
-        before = self.text[max(0, m.start() - 40) : m.start()]
+        before = self.text_before(m.start())
         return self.status_asked(m.start(), m.end()) or bool(
             re.search(self.lex["term_asked_before"], before, re.I)
         )
@@ -314,7 +318,7 @@ class _Extractor:
         negation, uncertain = self.lex["finding_negation"], self.lex["finding_uncertain"]
         affirmed = negated = None
         for m in re.finditer(pattern, self.text, flags):
-            lead, tail = self.text[max(0, m.start() - 25) : m.start()], self.text[m.end() : m.end() + 30]
+            lead, tail = self.text_before(m.start(), 25), self.text[m.end() : m.end() + 30]
             if re.search(uncertain["before"], lead, re.I) or re.match(uncertain["after"], tail, re.I):
                 continue
             clause_start = max(self.text.rfind(c, 0, m.start()) for c in ".;\n") + 1
@@ -419,7 +423,7 @@ class _Extractor:
         # "?Kd vs SVd", "?next line": a question mark in front of a word is the shorthand question.
         asked = sentence.rstrip().endswith("?") or re.search(r"(?<!\S)\?(?=\w)", sentence) is not None
         question = asked and bool(re.search(self.lex["proposal_cues"], sentence, re.IGNORECASE))
-        queried = re.search(r"(?<!\S)\?\s?$", self.text[max(0, start - 2) : start]) is not None  # "?KRd"
+        queried = re.search(r"(?<!\S)\?\s?$", self.text_before(start, 2)) is not None  # "?KRd"
         return question or queried or self.is_request(start)
 
     def is_history(self, start: int, end: int) -> bool:
@@ -589,7 +593,7 @@ class _Extractor:
             # Agents immediately before the status word. "dara-naive" binds to one agent; a spaced word
             # after a list binds to the whole list ("len/pom/dara refractory", "dara, len refractory").
             cursor, chained = m.start(), []
-            attached = self.text[max(0, m.start() - 1) : m.start()] == "-"
+            attached = self.text_before(m.start(), 1) == "-"
             for agent in reversed([a for a in agents if a.mention.end <= m.start()]):
                 gap = self.text[agent.mention.end : cursor]
                 suspended = attached and re.fullmatch(r"-\s*(?:,|and|or|&|/)\s*", gap)
@@ -601,7 +605,7 @@ class _Extractor:
                 # "progressed on len, dara naive": len has its own status (refractory); the list ends.
                 if chained and re.search(
                     self.lex["progression_before"],
-                    self.text[max(0, agent.mention.start - 40) : agent.mention.start],
+                    self.text_before(agent.mention.start),
                     re.IGNORECASE,
                 ):
                     break
@@ -662,7 +666,7 @@ class _Extractor:
                 chained = [a for a in agents if begin <= a.mention.start and a.mention.end <= m.start()]
                 cursor = chained[0].mention.start if chained else cursor
             # "not len-refractory", "non dara-refractory": the negation stands before the agents.
-            negation = re.search(rf"{NEGATION}[-\s]+$", self.text[max(0, cursor - 12) : cursor], re.I)
+            negation = re.search(rf"{NEGATION}[-\s]+$", self.text_before(cursor, 12), re.I)
             if chained and not m.group("neg") and negation:
                 value = negated_value[word]
             # "in the lenalidomide-refractory subgroup", "for len-refractory patients": a trial population.
@@ -687,7 +691,7 @@ class _Extractor:
         for agent in agents:
             if id(agent) in consumed:
                 continue
-            before = self.text[max(0, agent.mention.start - 40) : agent.mention.start]
+            before = self.text_before(agent.mention.start)
             sentence = next(self.text[s:e] for s, e in self.sentences() if s <= agent.mention.start < e)
             neg = re.search(self.lex["never_given_before"], before, re.IGNORECASE)
             chain_prev = next((a for a in reversed(agents) if a.mention.end <= agent.mention.start), None)
@@ -719,7 +723,7 @@ class _Extractor:
                 agent.history = False
                 start = agent.mention.start - len(neg.group(0))
                 if negated_from is not None:
-                    before = self.text[max(0, negated_from.mention.start - 40) : negated_from.mention.start]
+                    before = self.text_before(negated_from.mention.start)
                 if re.search(access, sentence, re.IGNORECASE) and before.strip().lower().endswith("no"):
                     drug_ids = self.agent_drugs(agent)
                     for d in drug_ids:
@@ -863,7 +867,7 @@ class _Extractor:
             m
             for m in self.finditer(lex["explicit"])
             if num(m.group(1)) is not None
-            and not re.search(lex["range_before"], self.text[max(0, m.start() - 8) : m.start()], re.I)
+            and not re.search(lex["range_before"], self.text_before(m.start(), 8), re.I)
         ]
         stated += [m for m in self.finditer(lex["labelled_count"])]
         counted = [m for m in stated if re.search(r"prior|previous|earlier|total", m.group(0), re.IGNORECASE)]
@@ -993,7 +997,7 @@ class _Extractor:
             for m in self.finditer(lex["done"]):
                 if not self.is_proposal(m.start()) and not re.search(
                     r"(?:salvage|second|2nd)\s+$",
-                    self.text[max(0, m.start() - 10) : m.start()],
+                    self.text_before(m.start(), 10),
                     re.IGNORECASE,
                 ):
                     self.add("prior_asct", True, m.start(), m.end(), "transplant_in_history")
@@ -1074,7 +1078,7 @@ class _Extractor:
         month = list(calendar.month_abbr).index
         stop = progression = None
         for m in self.finditer(lex["date"]):
-            before = self.text[max(0, m.start() - 90) : m.start()]
+            before = self.text_before(m.start(), 90)
             if stop is None and re.search(lex["lenalidomide_stop_cue"], before, re.IGNORECASE):
                 stop = m
             elif stop is not None and (
@@ -1149,7 +1153,7 @@ class _Extractor:
             not a.regimen
             and a.history
             and not set(self.agent_drugs(a)) <= told
-            and cue.search(self.text[max(0, a.mention.start - 40) : a.mention.start])
+            and cue.search(self.text_before(a.mention.start))
             for a in agents
         )
 
@@ -1252,7 +1256,7 @@ class _Extractor:
         """Does `agent` start a new line after `previous` ("relapsed -> Kd", "VRd, KRd")?"""
         gap = self.text[previous.mention.end : agent.mention.start]
         # "PD on dara mono 02/2023. Then Pd": the progression told before `previous` was on it.
-        before = self.text[max(0, previous.mention.start - 30) : previous.mention.start]
+        before = self.text_before(previous.mention.start, 30)
         if re.search(self.lex["prior_lines"]["progressed_on"], before, re.IGNORECASE):
             gap = "PD " + gap
         return bool(
@@ -1477,7 +1481,7 @@ class _Extractor:
                 while j > 0 and listed(self.text[items[j - 1][1] : items[j][0]]):
                     j -= 1
                     chosen.add(j)
-            if re.search(self.lex["unavailable_before"], self.text[max(0, start - 40) : start], re.I):
+            if re.search(self.lex["unavailable_before"], self.text_before(start), re.I):
                 chosen.add(i)
                 j = i
                 while j + 1 < len(items) and listed(self.text[items[j][1] : items[j + 1][0]]):
