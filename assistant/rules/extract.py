@@ -57,7 +57,7 @@ NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8}
 # A progression, or a marker rising ("light chains creeping up", "FLC have risen").
 PROGRESSION = re.compile(
-    r"\b(?:PD|progress\w*|relaps\w*|climb\w*|creeping\s+up|(?:FLCs?|light\s+chains?|M[-\s]?protein|"
+    r"\b(?:PD|progress\w*|prog'?d|relaps\w*|climb\w*|creeping\s+up|(?:FLCs?|light\s+chains?|M[-\s]?protein|"
     r"M[-\s]?spike|paraprotein)\s+(?:have\s+|has\s+)?(?:risen|rising|rose|increas\w*))\b",
     re.IGNORECASE,
 )
@@ -443,6 +443,19 @@ class _Extractor:
         drugs = self.vocab.drugs
         return any(d in drugs and drugs[d].drug_class in ONE_TIME_CLASSES for d in self.agent_drugs(agent))
 
+    def relapsed_after_infusion(self, agent: _Agent, agents: list[_Agent]) -> bool:
+        """'cilta-cel infused 05/2023 after bridging with PCd, now relapse 14 months after infusion': a
+        relapse dated from 'the infusion' is the failure of the last one-time treatment named before it."""
+        if not self.one_time(agent):
+            return False
+        found = re.search(self.lex["relapse_after_infusion"], self.text[agent.mention.end :], re.IGNORECASE)
+        if found is None:
+            return False
+        at = agent.mention.end + found.start()
+        return not any(
+            self.one_time(other) and agent.mention.end <= other.mention.start < at for other in agents
+        )
+
     def drug_runs(self, drugs: list[Mention]) -> list[Mention]:
         """Regimens written drug by drug with their steroid ("Kyprolis-dex", "Revlimid/dex", "daratumumab +
         pomalidomide + dex", "daratumumab, pomalidomide and dexamethasone", "carfilzomib pomalidomide
@@ -793,6 +806,7 @@ class _Extractor:
                     self.one_time(agent)
                     and re.search(self.lex["relapse_after_single_treatment"], before, re.IGNORECASE)
                 )
+                or self.relapsed_after_infusion(agent, agents)
             ):
                 progressed.add(id(agent))
                 self.status(
@@ -1597,6 +1611,28 @@ def _merge(facts: list[ExtractedFact]) -> dict[str, Any]:
     return values
 
 
+# A word written with a capital after its first letter ("VRd", "ECOG", "CrCl"): the writer uses case.
+_CASED_WORD = re.compile(r"\b[A-Za-z][a-z]*[A-Z]")
+
+
+def cased_regimen_codes(text: str, vocab: Vocabulary, not_regimens: Iterable[str]) -> str:
+    """A note typed without capitals ("vrd then asct, got kd, prog on it") has its short regimen codes
+    written as the vocabulary spells them ("VRd", "Kd"): short codes match case-sensitively (PD is progressive
+    disease, Pd pomalidomide-dexamethasone), so in such a note they would be missed. Words that lower case
+    makes something else ("pd", "sd", "dr") are left as written. Same length, so every span still holds."""
+    if _CASED_WORD.search(text):
+        return text
+    spelled = vocab.case_sensitive_codes
+    skip = {w.lower() for w in not_regimens}
+
+    def recased(match: re.Match[str]) -> str:
+        word = match.group(0)
+        code = spelled.get(word)
+        return code if code is not None and word not in skip else word
+
+    return re.sub(r"(?<![\w-])[a-z]{2,4}(?![\w-])", recased, text)
+
+
 def extract_facts(
     text: str, previous: PatientProfile | None = None, vocab: Vocabulary | None = None
 ) -> Extraction:
@@ -1607,6 +1643,7 @@ def extract_facts(
     # Script/style blocks and comments are code, not clinical text: a regimen named there is no fact.
     # They are blanked with spaces so every span still points into the text as given.
     readable = re.sub(lex["code_blocks"], lambda m: " " * len(m.group(0)), text)
+    readable = cased_regimen_codes(readable, vocab or load_vocabulary(), lex["lowercase_not_regimen"])
     extractor = _Extractor(text=readable, vocab=vocab or load_vocabulary(), lex=lex, source=text)
     facts = extractor.run()
     values = _merge(facts)

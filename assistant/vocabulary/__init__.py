@@ -216,6 +216,17 @@ class Vocabulary(_Frozen):
                 table.setdefault(v.lower(), name)
         return table
 
+    @cached_property
+    def case_sensitive_codes(self) -> dict[str, str]:
+        """Lower-case spelling -> the regimen code as written, for the short codes matched case-sensitively
+        (a regimen's own code first, so "dvd" reads "DVd", not its variant "Dvd")."""
+        table: dict[str, str] = {}
+        for code, regimen in self.regimens.items():
+            for v in (code, *regimen.variants):
+                if not _is_case_insensitive(v) and v.isalpha():
+                    table.setdefault(v.lower(), v)
+        return table
+
     # ---- compiled patterns ---------------------------------------------------------------------
     @cached_property
     def _regimen_pattern(self) -> re.Pattern[str]:

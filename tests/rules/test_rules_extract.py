@@ -1778,6 +1778,33 @@ from assistant.rules import extract_facts
             {"lenalidomide": "exposed_not_refractory"},
             id="maintenance-last-dose-dated-before-progression",
         ),
+        pytest.param(
+            "4 prior lines, the last cilta-cel infused 05/2023 after bridging with PCd; now "
+            "relapse 14 months after infusion. Options?",
+            {"other_refractory": frozenset({"ciltacabtagene_autoleucel"})},
+            id="relapse-dated-from-the-infusion-is-car-t-failure",
+        ),
+        pytest.param(
+            "pt 67m, 2 prior lines: vrd then asct, len maint, pd on len 2021; then kd, progressed "
+            "on kd 2024. options?",
+            {"carfilzomib": "refractory", "bortezomib": "exposed_not_refractory"},
+            id="all-lowercase-note-reads-lowercase-codes",
+        ),
+        pytest.param(
+            "pt 70f, vrd x6 then asct, len maint, pd on len 2023. what next",
+            {"pomalidomide": "naive", "lenalidomide": "refractory"},
+            id="lowercase-pd-stays-progressive-disease",
+        ),
+        pytest.param(
+            "VTd + ASCT 2019. Relapsed 2022, got Kd and prog'd on it after 8 months. Next?",
+            {"carfilzomib": "refractory", "prior_lines": 2},
+            id="progd-shorthand-and-got-after-relapse-opens-line",
+        ),
+        pytest.param(
+            "VRd, ASCT, len maintenance, progressed on len 2024. Thinking DKd or Isa-Pd for him.",
+            {"carfilzomib": "naive", "anti_cd38": "naive"},
+            id="thinking-of-regimens-is-a-proposal",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
