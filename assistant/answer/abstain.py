@@ -44,6 +44,11 @@ class AbstentionConfig(BaseModel):
         description="Support multiplier for a sentence whose passage names none of the drugs and trials the "
         "question names: a passage about lenalidomide does not say what mezigdomide achieved.",
     )
+    asked_details: dict[str, str] = Field(
+        default_factory=dict,
+        description="name -> pattern of a subgroup or toxicity a figure question may ask about; a sentence "
+        "that names none of those asked does not give the figure asked for.",
+    )
     backbone_drugs: tuple[str, ...] = Field(
         (), description="Drugs too common to identify what a question is about (dexamethasone)."
     )
@@ -80,6 +85,14 @@ def asked_figure_patterns(question: str, config: AbstentionConfig | None = None)
     """What a sentence must contain to give each kind of figure the question asks for."""
     config = config or load_abstention_config()
     return tuple(config.figure_kinds[name]["gives"] for name in asked_figure_kinds(question, config))
+
+
+def asked_details(question: str, config: AbstentionConfig | None = None) -> dict[str, str]:
+    """The subgroups and toxicities the question asks about: pattern -> the words the question uses for it
+    ("CRS" for a sentence's "cytokine release syndrome")."""
+    config = config or load_abstention_config()
+    found = {p: re.search(p, question, re.IGNORECASE) for p in config.asked_details.values()}
+    return {p: m.group(0) for p, m in found.items() if m}
 
 
 def named_agents(terms: QuestionTerms, bank: SentenceBank, config: AbstentionConfig) -> frozenset[str]:
@@ -122,10 +135,17 @@ def support_score(
     unlisted = frozenset(t for t in terms.tokens if drug_like(t) and not bank.agents(t))
     asks_dose = "dose" in asked_figure_kinds(terms.text, config)
     dosed = dosed_drugs(terms.text, bank, config) if asks_dose else set()
+    details = asked_details(terms.text, config) if terms.asks_number else {}
+    # A sentence naming the asked detail in other words ("cytokine release syndrome" for "CRS") covers the
+    # question's words for it.
+    detail_tokens = frozenset().union(*(bank.tokens(words) for words in details.values()))
     best, best_chunk = 0.0, None
     for candidate in scored[: config.candidates]:
         unit = candidate.unit
         sentence_tokens = bank.tokens(unit.scoring_text)
+        names_detail = any(re.search(d, unit.scoring_text, re.IGNORECASE) for d in details)
+        if names_detail:
+            sentence_tokens |= detail_tokens
         passage_tokens = bank.tokens(candidate.passage.chunk.text)
         coverage = config.sentence_weight * lexical_coverage(terms, sentence_tokens, bank) + (
             1 - config.sentence_weight
@@ -133,14 +153,27 @@ def support_score(
         coverage = (1 - config.dense_weight) * coverage + config.dense_weight * max(candidate.dense, 0.0)
         # The asked-for figure (a rate, a dose, a duration, a level) must be in the sentence itself; a dose
         # must be given with the drug asked about ("carfilzomib at 56 mg/m2" is no panobinostat dose).
-        if not gives_figures(unit.scoring_text, terms.figures) or (
-            dosed and not dosed & bank.agents(unit.scoring_text)
+        if (
+            not gives_figures(unit.scoring_text, terms.figures)
+            or (dosed and not dosed & bank.agents(unit.scoring_text))
+            or (details and not names_detail)
+            # "ICARIA PFS in del(17p)": another trial's del(17p) result is no answer either.
+            or (details and terms.trials and not terms.trials & bank.entities(candidate.passage.chunk.text))
         ):
             coverage *= config.missing_figure_factor
         if (named and not named & bank.agents(candidate.passage.chunk.text)) or (
             unlisted and not unlisted & passage_tokens
         ):
             coverage *= config.unnamed_agent_factor
+        # A figure for the asked detail, in a passage on the asked trial ("Cytokine release syndrome occurred
+        # in 27 (93%) of 29 patients" under "the phase 1b/2 CARTITUDE1 trial") answers, however few of the
+        # question's words it shares.
+        if (
+            names_detail
+            and (not terms.trials or terms.trials & bank.entities(candidate.passage.chunk.text))
+            and gives_figures(unit.scoring_text, terms.figures or (bank.config.gives_figure,))
+        ):
+            coverage = max(coverage, config.threshold)
         if coverage > best:
             best, best_chunk = coverage, unit.chunk_id
     return Support(

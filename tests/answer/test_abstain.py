@@ -60,6 +60,11 @@ def test_named_agents_are_what_the_question_asks_about_not_its_source_or_steroid
             "What did phase 3 trials of pembrolizumab added to pomalidomide-dexamethasone show?",
             id="unlisted-drug-not-in-the-passage",
         ),
+        # A subgroup or toxicity the sources give for other trials only, or not at all: the trial's overall
+        # result, or another trial's figure for that subgroup, is no answer.
+        pytest.param("OPTIMISMM: PFS in del(17p) patients with PVd?", id="subgroup-of-another-trial"),
+        pytest.param("IKEMA: PFS with Isa-Kd in 1q gain patients?", id="subgroup-never-reported"),
+        pytest.param("MonumenTAL-1: what was the CRS rate with talquetamab?", id="toxicity-rate-not-given"),
     ],
 )
 def test_near_miss_questions_abstain(services, question: str) -> None:
@@ -79,4 +84,22 @@ def test_a_dose_given_with_the_asked_drug_is_answered(services) -> None:
     # A cell dose is a dose ("150–450 × 10^6 CAR T cells"): the question is not a near miss.
     assert not answer_question(
         "What is the infused ide-cel dose in the KarMMa study?", services=services
+    ).abstained
+
+
+def test_asked_details_are_subgroups_and_toxicities_in_the_questions_words() -> None:
+    from assistant.answer.abstain import asked_details
+
+    assert list(asked_details("KarMMa-3: grade 3 CRS rate?").values()) == ["CRS"]
+    assert list(asked_details("PFS in del(17p) and t(4;14)?").values()) == ["del(17p", "t(4;14)"]
+    assert asked_details("What PFS did Kd give in ENDEAVOR?") == {}
+
+
+def test_a_detail_figure_in_a_passage_on_the_asked_trial_is_answered(services) -> None:
+    """The sentence says "cytokine release syndrome", its passage "CARTITUDE1", the question "CRS" and
+    "CARTITUDE-1": few shared words, yet it gives the asked figure for the asked trial."""
+    from assistant.answer.compose import answer_question
+
+    assert not answer_question(
+        "CARTITUDE-1: what was the rate of CRS with cilta-cel?", services=services
     ).abstained
