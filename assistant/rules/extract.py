@@ -1616,7 +1616,7 @@ _CASED_WORD = re.compile(r"\b[A-Za-z][a-z]*[A-Z]")
 
 
 def cased_regimen_codes(text: str, vocab: Vocabulary, not_regimens: Iterable[str]) -> str:
-    """A note typed without capitals ("vrd then asct, got kd, prog on it") has its short regimen codes
+    """A note typed without capitals ("vrd then asct, got kd, prog'd on it") has its short regimen codes
     written as the vocabulary spells them ("VRd", "Kd"): short codes match case-sensitively (PD is progressive
     disease, Pd pomalidomide-dexamethasone), so in such a note they would be missed. Words that lower case
     makes something else ("pd", "sd", "dr") are left as written. Same length, so every span still holds."""
