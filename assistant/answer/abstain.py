@@ -146,6 +146,7 @@ def support_score(
         names_detail = any(re.search(d, unit.scoring_text, re.IGNORECASE) for d in details)
         if names_detail:
             sentence_tokens |= detail_tokens
+        on_asked_trial = not terms.trials or bool(terms.trials & bank.entities(candidate.passage.chunk.text))
         passage_tokens = bank.tokens(candidate.passage.chunk.text)
         coverage = config.sentence_weight * lexical_coverage(terms, sentence_tokens, bank) + (
             1 - config.sentence_weight
@@ -158,7 +159,7 @@ def support_score(
             or (dosed and not dosed & bank.agents(unit.scoring_text))
             or (details and not names_detail)
             # "ICARIA PFS in del(17p)": another trial's del(17p) result is no answer either.
-            or (details and terms.trials and not terms.trials & bank.entities(candidate.passage.chunk.text))
+            or (details and not on_asked_trial)
         ):
             coverage *= config.missing_figure_factor
         if (named and not named & bank.agents(candidate.passage.chunk.text)) or (
@@ -170,7 +171,7 @@ def support_score(
         # question's words it shares.
         if (
             names_detail
-            and (not terms.trials or terms.trials & bank.entities(candidate.passage.chunk.text))
+            and on_asked_trial
             and gives_figures(unit.scoring_text, terms.figures or (bank.config.gives_figure,))
         ):
             coverage = max(coverage, config.threshold)

@@ -1643,8 +1643,9 @@ def extract_facts(
     # Script/style blocks and comments are code, not clinical text: a regimen named there is no fact.
     # They are blanked with spaces so every span still points into the text as given.
     readable = re.sub(lex["code_blocks"], lambda m: " " * len(m.group(0)), text)
-    readable = cased_regimen_codes(readable, vocab or load_vocabulary(), lex["lowercase_not_regimen"])
-    extractor = _Extractor(text=readable, vocab=vocab or load_vocabulary(), lex=lex, source=text)
+    vocab = vocab or load_vocabulary()
+    readable = cased_regimen_codes(readable, vocab, lex["lowercase_not_regimen"])
+    extractor = _Extractor(text=readable, vocab=vocab, lex=lex, source=text)
     facts = extractor.run()
     values = _merge(facts)
     base = previous.model_dump() if previous else {}
