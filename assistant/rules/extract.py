@@ -685,10 +685,14 @@ class _Extractor:
             # "in the lenalidomide-refractory subgroup", "for len-refractory patients": a trial population.
             population = re.match(self.lex["status_population_after"], self.text[m.end() :], re.IGNORECASE)
             asked = self.status_asked(min(cursor, m.start()), m.end())
+            withdrawn = self.lex["status_withdrawn"]
+            withdrawn = re.match(withdrawn["after"], self.text[m.end() :], re.I) or re.search(
+                withdrawn["before"], self.text_before(min(cursor, m.start())), re.I
+            )
             for agent in chained:
                 consumed.add(id(agent))
                 agent.history = agent.history and value != "naive" and not population
-                if population or asked:
+                if population or asked or withdrawn:
                     continue
                 self.status(
                     agent,
@@ -715,6 +719,8 @@ class _Extractor:
                 and (
                     SEPARATORS.match(gap := self.text[chain_prev.mention.end : agent.mention.start])
                     or re.fullmatch(r"\s*\(\s*", gap)  # "never anti-CD38 (daratumumab or isatuximab)"
+                    # "has not received daratumumab or any other anti-CD38 antibody"
+                    or re.fullmatch(r"\s*,?\s*(?:or|nor)\s+(?:any\s+)?other\s+", gap, re.IGNORECASE)
                 )
             ):
                 neg = re.search(r"$", before)  # "no daratumumab or carfilzomib": the negation carries over
@@ -796,7 +802,7 @@ class _Extractor:
                 or (run_after is not None and re.match(self.lex["progression_after"], run_after, re.I))
                 or re.match(self.lex["progression_in_row"], after, re.IGNORECASE)
                 # "D-Rd (MAIA schedule) as first line since 2020, now progressing on it"
-                or re.search(self.lex["progression_on_it"], after, re.IGNORECASE)
+                or re.search(self.lex["progression_on_it"], self.said_after_denied(agent, agents), re.I)
                 or ((on_since or maintenance) and progressed_later)
                 # "PD 30 months in, still on dara maintenance"
                 or (maintenance and still_on and progression_in_sentence)
@@ -838,6 +844,23 @@ class _Extractor:
         """What the text says right after `agent`: up to 80 characters, stopping at the next agent."""
         end = agent.mention.end
         return self.text[end : min([end + 80, *(a.mention.start for a in agents if a.mention.start >= end)])]
+
+    def said_after_denied(self, agent: _Agent, agents: list[_Agent]) -> str:
+        """What follows `agent` up to the next agent that was given: a drug denied in between is no referent
+        for "it" ("Kd only, he has never had pomalidomide - until he progressed on it" is Kd), so the text
+        runs on past it, 80 characters from the last one passed."""
+        end = agent.mention.end
+        stop = end + 80
+        for other in agents:
+            if other.mention.start < end:
+                continue
+            if other.mention.start >= stop:
+                break
+            if not re.search(self.lex["never_given_before"], self.text_before(other.mention.start), re.I):
+                stop = other.mention.start
+                break
+            stop = other.mention.end + 80
+        return self.text[end:stop]
 
     def last_of_run(self, agent: _Agent, agents: list[_Agent], joiner: str) -> _Agent:
         """The last agent of the run starting at `agent`, each next one joined to the one before it by a gap
@@ -885,7 +908,11 @@ class _Extractor:
         ]
         stated += [m for m in self.finditer(lex["labelled_count"])]
         counted = [m for m in stated if re.search(r"prior|previous|earlier|total", m.group(0), re.IGNORECASE)]
-        if explicit := (counted or stated or [None])[0]:
+        # "Prior lines: 2 ... Corrected: prior lines = 1": the corrected count.
+        corrected = [
+            m for m in stated if re.search(self.lex["correction_before"], self.text_before(m.start()), re.I)
+        ]
+        if explicit := (corrected[-1:] or counted or stated or [None])[0]:
             count = num(explicit.group(1))
             # "5 prior lines before the CAR-T, relapsed after it": the therapy named after the count is
             # one more line.
@@ -1633,6 +1660,32 @@ def cased_regimen_codes(text: str, vocab: Vocabulary, not_regimens: Iterable[str
     return re.sub(r"(?<![\w-])[a-z]{2,4}(?![\w-])", recased, text)
 
 
+def withdrawn_values_blanked(text: str, vocab: Vocabulary, lex: dict[str, Any]) -> str:
+    """A value the writer takes back at once ("Induction was KRd x4 - sorry, I meant VRd x4", "CrCl 28
+    mL/min... correction, 58 mL/min") is blanked out with the correction phrase, so only the replacement is
+    read: else the withdrawn regimen counts as received and the withdrawn number, told first, wins. Only
+    when the withdrawn value and the replacement are of one kind (regimen or drug; number), so a phrase
+    that merely looks like a correction ("Kd, I mean, what next?") changes nothing. Same length."""
+    agents = sorted(
+        [(m.start, m.end) for m in vocab.find_regimens(text)]
+        + [(m.start, m.end) for m in vocab.find_drugs(text)]
+    )
+    blanked = list(text)
+    for marker in re.finditer(lex["correction_marker"], text, re.IGNORECASE):
+        start, end = marker.span()
+        withdrawn: int | None = None
+        if re.match(r"[~<>≈]?\d", text[end:]):
+            number = re.search(lex["correction_number"], text[max(0, start - 30) : start])
+            withdrawn = start - len(number.group(0)) if number else None
+        elif any(s == end for s, _ in agents):
+            before = [(s, e) for s, e in agents if e <= start]
+            if before and re.fullmatch(lex["correction_regimen_tail"], text[before[-1][1] : start], re.I):
+                withdrawn = before[-1][0]
+        if withdrawn is not None:
+            blanked[withdrawn:end] = " " * (end - withdrawn)
+    return "".join(blanked)
+
+
 def extract_facts(
     text: str, previous: PatientProfile | None = None, vocab: Vocabulary | None = None
 ) -> Extraction:
@@ -1645,6 +1698,7 @@ def extract_facts(
     readable = re.sub(lex["code_blocks"], lambda m: " " * len(m.group(0)), text)
     vocab = vocab or load_vocabulary()
     readable = cased_regimen_codes(readable, vocab, lex["lowercase_not_regimen"])
+    readable = withdrawn_values_blanked(readable, vocab, lex)
     extractor = _Extractor(text=readable, vocab=vocab, lex=lex, source=text)
     facts = extractor.run()
     values = _merge(facts)

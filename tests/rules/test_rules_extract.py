@@ -1805,6 +1805,62 @@ from assistant.rules import extract_facts
             {"carfilzomib": "naive", "anti_cd38": "naive"},
             id="thinking-of-regimens-is-a-proposal",
         ),
+        pytest.param(
+            "L1 VRd -> ASCT -> len maint, PD on len 2022. L2 KPd - sorry, typo, it was Kd - until "
+            "he progressed on it in 2024. Options?",
+            {"carfilzomib": "refractory", "pomalidomide": "unknown", "prior_lines": 2},
+            id="regimen-withdrawn-by-sorry-typo-is-not-read",
+        ),
+        pytest.param(
+            "Induction DRd x4, sorry, I meant VRd x4; then ASCT and len maintenance, PD on len "
+            "2023. Next line?",
+            {"frontline_regimen": "VRd", "anti_cd38": "naive", "lenalidomide": "refractory"},
+            id="i-meant-replaces-the-regimen-before-it",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> len maint, PD on len 2023. CrCl 24 mL/min... correction, 54 mL/min. "
+            "ECOG 1. Options?",
+            {"crcl_ml_min": 54.0},
+            id="number-withdrawn-by-correction-is-not-read",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> len maint, PD on len 2023. CrCl 45 mL/min, I mean roughly, ECOG 1. "
+            "Would you use Kd?",
+            {"crcl_ml_min": 45.0},
+            id="i-mean-without-a-replacement-changes-nothing",
+        ),
+        pytest.param(
+            "Referral says prior lines: 3. Corrected: prior lines = 2 (VRd + ASCT + len maint is "
+            "one line; then DKd, PD on DKd).",
+            {"prior_lines": 2},
+            id="corrected-line-count-replaces-the-one-before",
+        ),
+        pytest.param(
+            "L1 VRd, PD on len maintenance 2021. L2 Kd - she never had pomalidomide - from 2021 "
+            "until she progressed on it in 2024.",
+            {"carfilzomib": "refractory", "pomalidomide": "naive"},
+            id="denied-drug-in-an-aside-is-no-referent-for-it",
+        ),
+        pytest.param(
+            "VRd then len maintenance, PD on len 2024. He has not received daratumumab or any "
+            "other anti-CD38 antibody.",
+            {"anti_cd38": "naive"},
+            id="negation-carries-over-or-any-other",
+        ),
+        pytest.param(
+            "Referral calls him 'len-refractory' - this is incorrect: VRd then lenalidomide "
+            "maintenance, stopped 06/2022 as planned, progression 05/2024, 23 months off therapy. "
+            "Dara naive.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="status-said-to-be-incorrect-is-withdrawn",
+        ),
+        pytest.param(
+            "71F, VRd x8 then observation. Wrongly labelled lenalidomide-refractory in the "
+            "discharge letter; lenalidomide was stopped 2021, relapse 2024, 36 months off therapy. "
+            "Next?",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="status-wrongly-labelled-is-withdrawn",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):
