@@ -57,6 +57,11 @@ class AbstentionConfig(BaseModel):
         description="Word endings of drug names; a question naming such a word the corpus never uses asks "
         "about an agent the sources do not cover.",
     )
+    code_name_pattern: str = Field(
+        "",
+        description="A trial or compound code; one whose letters the corpus never uses names a study the "
+        "sources do not cover.",
+    )
 
 
 @lru_cache(maxsize=1)
@@ -127,6 +132,11 @@ def support_score(
         return bool(agent and token.isalpha() and len(token) > 5 and agent.search(token))
 
     unknown_agents = tuple(t for t in unknown if drug_like(t))
+    if config.code_name_pattern:
+        codes = [bank.tokens(m.group(0)) for m in re.finditer(config.code_name_pattern, terms.text)]
+        unknown_agents += tuple(
+            t for code in codes for t in sorted(code) if not (bank.known(t) or t.isdigit())
+        )
     if unknown_agents:
         return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
     named = named_agents(terms, bank, config)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -295,7 +295,11 @@ def factual_answer(
     services: Services,
     passages: Sequence[Passage] | None = None,
     book: CitationBook | None = None,
+    label_for: Callable[[str], str | None] | None = None,
 ) -> dict[str, Any]:
+    """The cited sentences that answer `query`, or an abstention with related passages. `label_for` (for a
+    patient's question) gives a point naming a regimen the patient cannot have its "not for this patient"
+    label; an abbreviation legend is then no point (it is no evidence for a patient)."""
     p = phrases()
     book = book or CitationBook(services)
     config = services.bank.config
@@ -324,6 +328,8 @@ def factual_answer(
             "related": tuple(book.citations),
             "support_score": support.score,
         }
+    if label_for is not None:
+        scored = [s for s in scored if not is_legend(s.unit)]
     points = pick_points(
         scored,
         services.bank,
@@ -337,10 +343,13 @@ def factual_answer(
     sentences = []
     framed: set[str] = set()
     for i, point in enumerate(points):
-        n = book.cite(point.passage.chunk, point.unit.text, scope=point.passage.scope)
+        label = label_for(point.unit.text) if label_for else None
+        n = book.cite(point.passage.chunk, point.unit.text, scope=point.passage.scope, label=label)
         text = unit_text(point, show_frame=point.unit.chunk_id not in framed)
         if point.unit.kind == "sentence":
             text = annotate_regimens(text, services.vocabulary)
+        if label:
+            text = f"({label}) {text}"
         framed.add(point.unit.chunk_id)
         sentences.append(AnswerSentence(text=text, citations=(n,), role="lead" if i == 0 else "point"))
     sentences += _cell_glossary(points, book)
@@ -518,16 +527,20 @@ def patient_answer(
         }
     book = CitationBook(services)
     sentences = branch_card(decision, book, services)
+    reasons = constrain.excluded_reasons(
+        decision, profile.refractory_drugs(), services.vocabulary, p["refractory_reason"]
+    )
+
+    def label(text: str) -> str | None:
+        codes = constrain.not_for_patient(text, reasons, services.vocabulary)
+        return constrain.label_for(codes, reasons, p["not_for_patient"])
+
     if decision.branch == "needs_more_information":
         return {
             "status": "needs_information",
             "branch": decision.branch,
-            "sentences": tuple(sentences),
-            "citations": tuple(book.citations),
+            **pending_evidence(resolved, sentences, book, services, label),
         }
-    reasons = constrain.excluded_reasons(
-        decision, profile.refractory_drugs(), services.vocabulary, p["refractory_reason"]
-    )
     query = resolved
     if _is_generic(resolved):
         query = f"{decision.branch_label}. {' '.join(decision.explanation.split())}"
@@ -543,12 +556,11 @@ def patient_answer(
     if points:
         sentences.append(AnswerSentence(text=p["patient_evidence"], role="notice"))
     for point in points:
-        codes = constrain.not_for_patient(point.unit.text, reasons, services.vocabulary)
-        label = constrain.label_for(codes, reasons, p["not_for_patient"])
-        n = book.cite(point.passage.chunk, point.unit.text, scope=point.passage.scope, label=label)
+        why_not = label(point.unit.text)
+        n = book.cite(point.passage.chunk, point.unit.text, scope=point.passage.scope, label=why_not)
         text = unit_text(point)
-        if label:
-            text = f"({label}) {text}"
+        if why_not:
+            text = f"({why_not}) {text}"
         elif point.passage.scope == "outside_branch":
             text = f"{p['outside_branch_note']} {text}"
         sentences.append(AnswerSentence(text=text, citations=(n,), role="point"))
@@ -559,3 +571,37 @@ def patient_answer(
         "citations": tuple(book.citations),
         "support_score": support_score(terms, scored, services.bank).score if scored else None,
     }
+
+
+def pending_evidence(
+    question: str,
+    card: list[AnswerSentence],
+    book: CitationBook,
+    services: Services,
+    label_for: Callable[[str], str | None],
+) -> dict[str, Any]:
+    """A case still missing branch-deciding facts gets its card (which asks for them) and, when the turn asks
+    something of its own ("what did CANDOR show?"), the cited answer to it, marked as not yet matched to a
+    branch. A bare "what now?" gets the card alone: without a branch there is nothing to look up for it."""
+    body: dict[str, Any] = {"sentences": tuple(card), "citations": tuple(book.citations)}
+    # A case typed with its question ("68M, relapsed ... What did CANDOR show?"): the history is no topic.
+    asked = [s.strip() for s in re.findall(r"[^.?!\n]+\?", question)]
+    question = asked[-1] if asked else question
+    if not _names_topic(question, services) and _is_generic(question):
+        return body
+    found = factual_answer(question, services, book=book, label_for=label_for)
+    if found["status"] != "answered":
+        return body
+    points = [s.model_copy(update={"role": "point"}) if s.role == "lead" else s for s in found["sentences"]]
+    notice = AnswerSentence(text=phrases()["patient_pending_evidence"], role="notice")
+    return {
+        "sentences": (*card, notice, *points),
+        "citations": tuple(book.citations),
+        "support_score": found["support_score"],
+    }
+
+
+def _names_topic(question: str, services: Services) -> bool:
+    """A short question naming a trial or a regimen ("what did CANDOR show?") has a topic of its own."""
+    vocabulary = services.vocabulary
+    return bool(vocabulary.find_trials(question) or vocabulary.find_regimens(question))

@@ -456,14 +456,16 @@ def _entity_score(terms: QuestionTerms, text: str, chunk_text: str, bank: Senten
 
 
 _LEGEND = re.compile(r"(?:^abbreviations\b)|(?:\b[\w\-]+ ?= ?[A-Za-z].*){2,}", re.IGNORECASE)
+_LEGEND_ENTRY = re.compile(r"[\w\-]+ ?= ?[A-Za-z]")
 # A table's symbol key: two or more footnote definitions on one line ("*Triple class refractory; **In
 # evaluable patients; ..."). It answers a question about the table, not one about the trial.
 _FOOTNOTE_KEY = re.compile(r"^[*†‡§°¶]+ ?\w[^;]*;\s*[*†‡§°¶]+")
 
 
 def is_legend(unit: EvidenceUnit) -> bool:
-    """An abbreviation legend ("DKd=...; DVd=...") or an "Abbreviations:" line."""
-    return bool(_LEGEND.search(unit.text))
+    """An abbreviation legend ("DKd=...; DVd=..."), an "Abbreviations:" line, or a legend's single entry
+    cut off as a sentence of its own ("DKd=daratumumab plus carfilzomib plus dexamethasone.")."""
+    return bool(_LEGEND.search(unit.text) or _LEGEND_ENTRY.match(unit.text))
 
 
 def _quality(unit: EvidenceUnit, config: SelectionConfig, terms: QuestionTerms) -> float:

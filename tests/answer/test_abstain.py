@@ -65,12 +65,25 @@ def test_named_agents_are_what_the_question_asks_about_not_its_source_or_steroid
         pytest.param("OPTIMISMM: PFS in del(17p) patients with PVd?", id="subgroup-of-another-trial"),
         pytest.param("IKEMA: PFS with Isa-Kd in 1q gain patients?", id="subgroup-never-reported"),
         pytest.param("MonumenTAL-1: what was the CRS rate with talquetamab?", id="toxicity-rate-not-given"),
+        # A study code the sources never use: table rows that happen to contain "99" are no answer.
+        pytest.param("What did the sources say about the XYZ-99 trial?", id="unknown-study-code"),
+        pytest.param("What did CC-92480 achieve in RRMM?", id="unknown-compound-code"),
     ],
 )
 def test_near_miss_questions_abstain(services, question: str) -> None:
     from assistant.answer.compose import answer_question
 
     assert answer_question(question, services=services).abstained
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did MM-003 show for pomalidomide?", "What was the median PFS in KarMMa-3?"],
+)
+def test_study_codes_the_sources_use_are_answered(services, question: str) -> None:
+    from assistant.answer.compose import answer_question
+
+    assert not answer_question(question, services=services).abstained
 
 
 def test_a_dose_given_with_the_asked_drug_is_answered(services) -> None:

@@ -172,6 +172,45 @@ def test_answer_patient_needs_more_information_asks_by_name(services) -> None:
     assert answer.status == "needs_information"
     missing = [s for s in answer.sentences if s.role == "missing"]
     assert missing and all(s.text.endswith("?") for s in missing)
+    # A bare "what next?" has nothing to look up before the branch is known.
+    assert not [s for s in answer.sentences if s.role == "point"]
+
+
+def test_case_missing_facts_still_gets_its_own_question_answered(services) -> None:
+    # The branch cannot be chosen (lenalidomide and anti-CD38 status unknown), but the clinician asked
+    # about a named regimen and trial: the card asks for the facts, then the sources answer the question,
+    # marked as not yet matched to a branch, every point cited.
+    answer = answer_question(
+        "Should we use selinexor with bortezomib, as in BOSTON?",
+        patient_text="pt w/ 2 prior lines now progressing.",
+        services=services,
+    )
+    assert answer.status == "needs_information"
+    roles = [s.role for s in answer.sentences]
+    assert "missing" in roles
+    points = [s for s in answer.sentences if s.role == "point"]
+    assert points and all(s.citations for s in points)
+    assert roles.index("missing") < roles.index("point")
+    assert any("BOSTON" in s.text for s in points)
+    assert any("not yet matched" in s.text for s in answer.sentences if s.role == "notice")
+    cited = {n for s in answer.sentences for n in s.citations}
+    assert cited <= {c.n for c in answer.citations}
+
+
+def test_case_missing_facts_labels_evidence_on_a_regimen_it_rules_out(services) -> None:
+    answer = answer_question(
+        "Is DKd an option?",
+        patient_text="70F relapsed myeloma, 2 prior lines, progressed on carfilzomib; other drugs unknown.",
+        services=services,
+    )
+    assert answer.status == "needs_information"
+    points = [s for s in answer.sentences if s.role == "point"]
+    assert points
+    naming_dkd = [s for s in points if "DKd" in s.text]
+    assert naming_dkd and all(s.text.startswith("(not for this patient: ") for s in naming_dkd)
+    # A legend entry cut off as a sentence ("DKd=daratumumab plus ...") is no evidence for a patient.
+    unlabelled = [re.sub(r"^\(not for this patient: [^)]*\) ", "", s.text) for s in points]
+    assert not [t for t in unlabelled if re.match(r"[\w\-]+ ?= ?[A-Za-z]", t)]
 
 
 def test_answer_patient_missing_intro_says_what_the_asked_fact_changes(services) -> None:
