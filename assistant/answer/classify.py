@@ -139,6 +139,11 @@ def is_treatment_ask(text: str) -> bool:
     return _first(load_patterns().treatment_ask, " ".join(text.split())) is not None
 
 
+def asks_definition(text: str) -> bool:
+    """What a term means ("What does DKd stand for?"): then an abbreviation legend is an answer."""
+    return _first(load_patterns().definition, " ".join(text.split())) is not None
+
+
 def looks_like_case(text: str) -> bool:
     """A patient description: several case features (age, prior lines, progression on a drug...)."""
     p = load_patterns()

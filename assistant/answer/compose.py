@@ -27,6 +27,7 @@ from assistant.answer.annotate import annotate_regimens, cell_abbreviations, dro
 from assistant.answer.classify import (
     NOT_CLINICAL,
     TurnClass,
+    asks_definition,
     classify_turn,
     describes_patient,
     foreign_script,
@@ -328,7 +329,7 @@ def factual_answer(
             "related": tuple(book.citations),
             "support_score": support.score,
         }
-    if label_for is not None:
+    if label_for is not None or not asks_definition(query):
         scored = [s for s in scored if not is_legend(s.unit)]
     points = pick_points(
         scored,

@@ -353,3 +353,14 @@ def test_a_question_in_another_script_says_which_words_were_read(services) -> No
 def test_an_english_question_gets_no_script_notice(services) -> None:
     answer = answer_question("What did CANDOR show for β2-microglobulin-high patients?", services=services)
     assert all("script" not in s.text for s in answer.sentences if s.role == "notice")
+
+
+def test_abbreviation_legends_answer_only_what_a_term_means(services) -> None:
+    # "DKd=daratumumab plus ..." answers "what does DKd stand for?", not a question about a trial's result,
+    # where it used to be the lead, before the sentences that give the result.
+    legend = re.compile(r"^(?:[\w\-]+ ?= ?[A-Za-z]|.*\b[\w\-]+ ?= ?[A-Za-z].*\b[\w\-]+ ?= ?[A-Za-z])")
+    results = answer_question("Would Isa-Kd be reasonable, given what IKEMA showed?", services=services)
+    points = [s.text for s in results.sentences if s.role in ("lead", "point")]
+    assert points and not [t for t in points if legend.search(t)]
+    meaning = answer_question("What does DKd stand for?", services=services)
+    assert legend.search(next(s.text for s in meaning.sentences if s.role == "lead"))
