@@ -587,10 +587,10 @@ def pending_evidence(
     body: dict[str, Any] = {"sentences": tuple(card), "citations": tuple(book.citations)}
     # A case typed with its question ("68M, relapsed ... What did CANDOR show?"): the history is no topic.
     asked = [s.strip() for s in re.findall(r"[^.?!\n]+\?", question)]
-    question = asked[-1] if asked else question
-    if not _names_topic(question, services) and _is_generic(question):
+    own_question = asked[-1] if asked else question
+    if not _names_topic(own_question, services) and _is_generic(own_question):
         return body
-    found = factual_answer(question, services, book=book, label_for=label_for)
+    found = factual_answer(own_question, services, book=book, label_for=label_for)
     if found["status"] != "answered":
         return body
     points = [s.model_copy(update={"role": "point"}) if s.role == "lead" else s for s in found["sentences"]]

@@ -685,9 +685,9 @@ class _Extractor:
             # "in the lenalidomide-refractory subgroup", "for len-refractory patients": a trial population.
             population = re.match(self.lex["status_population_after"], self.text[m.end() :], re.IGNORECASE)
             asked = self.status_asked(min(cursor, m.start()), m.end())
-            withdrawn = self.lex["status_withdrawn"]
-            withdrawn = re.match(withdrawn["after"], self.text[m.end() :], re.I) or re.search(
-                withdrawn["before"], self.text_before(min(cursor, m.start())), re.I
+            cues = self.lex["status_withdrawn"]
+            withdrawn = re.match(cues["after"], self.text[m.end() :], re.I) or re.search(
+                cues["before"], self.text_before(min(cursor, m.start())), re.I
             )
             for agent in chained:
                 consumed.add(id(agent))
