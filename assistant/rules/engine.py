@@ -427,10 +427,10 @@ def _apply_modifier(b: _Builder, mod: Modifier, p: PatientProfile) -> AppliedMod
         # Listed even when not offered: "not now" is useful to show (e.g. salvage ASCT too early).
         b.exclude(code, reason, mod.sources, mod.id)
     for code in b.options:
-        if set(mod.flag_drugs) & b.vocab.regimen_drugs(code) or code in mod.flag_regimens:
+        drugs = b.vocab.regimen_drugs(code)
+        if set(mod.flag_drugs) & drugs or code in mod.flag_regimens:
             b.flags.setdefault(code, []).append(mod.label)
-        stopped = sorted(set(p.stopped_for_toxicity) & b.vocab.regimen_drugs(code))
-        if mod.flag_toxicity_drugs and stopped:
+        if mod.flag_toxicity_drugs and (stopped := sorted(set(p.stopped_for_toxicity) & drugs)):
             b.flags.setdefault(code, []).append(f"{mod.label}: {', '.join(stopped)}")
     return AppliedModifier(id=mod.id, label=mod.label, effect=effect, sources=b.cite(mod.sources))
 

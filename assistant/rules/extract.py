@@ -443,11 +443,14 @@ class _Extractor:
         drugs = self.vocab.drugs
         return any(d in drugs and drugs[d].drug_class in ONE_TIME_CLASSES for d in self.agent_drugs(agent))
 
-    def relapsed_after_infusion(self, agent: _Agent, agents: list[_Agent]) -> bool:
-        """'cilta-cel infused 05/2023 after bridging with PCd, now relapse 14 months after infusion': a
-        relapse dated from 'the infusion' is the failure of the last one-time treatment named before it."""
+    def one_time_failed(self, agent: _Agent, agents: list[_Agent], before: str) -> bool:
+        """A one-time treatment (CAR-T) failed: "relapse after Carvykti", or 'cilta-cel infused 05/2023 after
+        bridging with PCd, now relapse 14 months after infusion': a relapse dated from 'the infusion' is the
+        failure of the last one-time treatment named before it."""
         if not self.one_time(agent):
             return False
+        if re.search(self.lex["relapse_after_single_treatment"], before, re.IGNORECASE):
+            return True
         found = re.search(self.lex["relapse_after_infusion"], self.text[agent.mention.end :], re.IGNORECASE)
         if found is None:
             return False
@@ -802,17 +805,12 @@ class _Extractor:
                 or (run_after is not None and re.match(self.lex["progression_after"], run_after, re.I))
                 or re.match(self.lex["progression_in_row"], after, re.IGNORECASE)
                 # "D-Rd (MAIA schedule) as first line since 2020, now progressing on it"
-                or re.search(self.lex["progression_on_it"], self.said_after_denied(agent, agents), re.I)
+                or re.search(self.lex["progression_on_it"], self.said_after(agent, agents, True), re.I)
                 or ((on_since or maintenance) and progressed_later)
                 # "PD 30 months in, still on dara maintenance"
                 or (maintenance and still_on and progression_in_sentence)
                 or listed_with_progressed
-                # "relapse after Carvykti": a one-time treatment failed
-                or (
-                    self.one_time(agent)
-                    and re.search(self.lex["relapse_after_single_treatment"], before, re.IGNORECASE)
-                )
-                or self.relapsed_after_infusion(agent, agents)
+                or self.one_time_failed(agent, agents, before)
             ):
                 progressed.add(id(agent))
                 self.status(
@@ -840,15 +838,10 @@ class _Extractor:
                 end = agent.mention.end
                 self.status(earlier, "refractory", earlier.mention.start, end, "progressed_on_each")
 
-    def said_after(self, agent: _Agent, agents: list[_Agent]) -> str:
-        """What the text says right after `agent`: up to 80 characters, stopping at the next agent."""
-        end = agent.mention.end
-        return self.text[end : min([end + 80, *(a.mention.start for a in agents if a.mention.start >= end)])]
-
-    def said_after_denied(self, agent: _Agent, agents: list[_Agent]) -> str:
-        """What follows `agent` up to the next agent that was given: a drug denied in between is no referent
-        for "it" ("Kd only, he has never had pomalidomide - until he progressed on it" is Kd), so the text
-        runs on past it, 80 characters from the last one passed."""
+    def said_after(self, agent: _Agent, agents: list[_Agent], past_denied: bool = False) -> str:
+        """What the text says right after `agent`: up to 80 characters, stopping at the next agent (`agents`
+        in text order). With `past_denied`, a drug denied in between is passed over, 80 characters from it:
+        it is no referent for "it" ("Kd only, he has never had pomalidomide - until he progressed on it")."""
         end = agent.mention.end
         stop = end + 80
         for other in agents:
@@ -856,7 +849,8 @@ class _Extractor:
                 continue
             if other.mention.start >= stop:
                 break
-            if not re.search(self.lex["never_given_before"], self.text_before(other.mention.start), re.I):
+            before = self.text_before(other.mention.start)
+            if not (past_denied and re.search(self.lex["never_given_before"], before, re.IGNORECASE)):
                 stop = other.mention.start
                 break
             stop = other.mention.end + 80
