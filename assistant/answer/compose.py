@@ -34,12 +34,14 @@ from assistant.answer.classify import (
     out_of_scope_reason,
 )
 from assistant.answer.conflicts import find_conflicts
+from assistant.answer.conflicts import load_config as load_conflict_config
 from assistant.answer.followup import Conversation, resolve_follow_up
 from assistant.answer.models import Answer, AnswerSentence, Citation, TurnKind
 from assistant.answer.select import (
     QuestionTerms,
     ScoredUnit,
     is_legend,
+    labelled_row,
     pick_points,
     question_terms,
     score_units,
@@ -48,6 +50,7 @@ from assistant.answer.select import (
 )
 from assistant.answer.sentences import printed_span
 from assistant.answer.services import Services
+from assistant.answer.table_rows import with_outcome_rows
 from assistant.retrieval.expansion import QueryExpander
 from assistant.retrieval.models import Passage
 from assistant.rules.profile import PatientProfile
@@ -149,9 +152,14 @@ def _unit_text(scored: ScoredUnit, show_frame: bool) -> str:
         return " · ".join(line.strip() for line in unit.text.splitlines() if line.strip())
     chunk = scored.passage.chunk
     context = f"{unit.context} / " if unit.context else ""
-    if not show_frame:  # the table's title and columns were shown with an earlier row
-        return f"{context}{unit.text}"
+    # Each cell after its column's name when the row lines up with the columns; else the row as printed,
+    # after the columns (shown once per table).
+    labelled = labelled_row(unit.text, chunk.text)
+    if not show_frame:  # the table's title (and columns) were shown with an earlier row
+        return f"{context}{labelled or unit.text}"
     where = (table_title(chunk.text) or chunk.section or "Table")[:160]
+    if labelled:
+        return f"{where.rstrip('.')}: {context}{labelled}"
     header = table_header(chunk.text)
     columns = f" (columns: {header})" if header and header != unit.text else ""
     return f"{where}{columns}: {context}{unit.text}"
@@ -337,6 +345,15 @@ def factual_answer(
         wants_figure=terms.asks_number,
         entities=terms.trials | terms.regimens,
         documents=terms.documents,
+    )
+    points = with_outcome_rows(
+        query,
+        terms.trials,
+        points,
+        scored,
+        services.bank,
+        load_conflict_config(),
+        services.bank.config.outcome_row_floor * scored[0].score if scored else 0.0,
     )
     # A trial's row already shown above its arms' rows is not repeated as a point of its own.
     contexts = {p_.unit.context for p_ in points if p_.unit.context}

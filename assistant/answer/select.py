@@ -64,6 +64,8 @@ class SelectionConfig(BaseModel):
     asks_for_table: str
     document_patterns: dict[str, str]
     stopwords: frozenset[str]
+    compound_words: dict[str, tuple[str, ...]]
+    outcome_row_floor: float
 
 
 @lru_cache(maxsize=1)
@@ -162,7 +164,12 @@ class SentenceBank:
         cached = self._token_cache.get(text)
         if cached is None:
             stop = self.config.stopwords
-            words = _WORD.findall(text.lower().replace("-", " "))
+            compounds = self.config.compound_words
+            words = [
+                part
+                for word in _WORD.findall(text.lower().replace("-", " "))
+                for part in compounds.get(word, (word,))
+            ]
             cached = frozenset(self._stem(w) for w in words if (w not in stop and len(w) > 1) or w.isdigit())
             if len(self._token_cache) < 200_000:
                 self._token_cache[text] = cached
@@ -217,7 +224,13 @@ class SentenceBank:
             frame = " ".join(part for part in (table_title(chunk.text), table_header(chunk.text)) if part)
             units, heading = [], ""
             gridded = is_gridded(chunk.text)
+            # A gridded table's title and header rows frame its rows; quoted alone they answer nothing.
+            framing = {table_title(chunk.text)} | {
+                " | ".join(c for c in row if c) for row in _header_rows(chunk.text)
+            }
             for row in split_rows(chunk.text):
+                if gridded and " | ".join(c.strip() for c in row.text.split("|") if c.strip()) in framing:
+                    continue
                 # A trial's row above its arms' rows gives them their trial; in a table printed one cell
                 # per line the line above is just another cell, so no context is inferred.
                 names_trial = gridded and bool(self.vocabulary.find_trials(row.text))
@@ -348,13 +361,73 @@ def is_gridded(text: str) -> bool:
 _BARE_CELL = re.compile(r"^(?:[\d.,·–\-%]+|NA|NR|NE|\.\.|///)$")
 
 
-def table_header(text: str) -> str:
-    """The column-header row: the first row of three or more cells none of which is a bare figure."""
+_DECIMAL = re.compile(r"\d[.·]\d")
+
+
+def _header_rows(text: str) -> list[list[str]]:
+    """The header rows as printed (empty cells kept: a group row's empty cells are the columns it spans):
+    the first row of three or more cells none of which is a figure, and the header rows printed under it
+    (a group row over its columns: "Intention-to-treat population | | | One previous line of therapy"
+    over "n | Median PFS, months (95% CI) | HR ...")."""
+    rows: list[list[str]] = []
     for row in text.splitlines():
-        cells = [c.strip() for c in row.split("|") if c.strip()]
-        if len(cells) >= 3 and not any(_BARE_CELL.match(c) for c in cells):
-            return " | ".join(cells)
-    return ""
+        printed = [c.strip() for c in row.split("|")]
+        cells = [c for c in printed if c]
+        wordy = len(cells) >= 2 and not any(_BARE_CELL.match(c) or _DECIMAL.search(c) for c in cells)
+        if rows and not wordy:
+            break
+        if wordy and (rows or len(cells) >= 3 or len(printed) > len(cells)):
+            rows.append(printed)
+    return rows
+
+
+def table_header(text: str) -> str:
+    """The column headers, header rows joined by " / "; a sub-header repeated under each group is given
+    once, "(each)"."""
+    return " / ".join(_once([c for c in row if c]) for row in _header_rows(text))
+
+
+def labelled_row(row: str, table: str) -> str | None:
+    """A row's cells each after its column's name ("Trial: Apollo; Regimens: D-PD vs PD; ...; mOS (months):
+    34.4"), so no reader counts columns; under group headers, grouped ("Kd: Intention-to-treat population
+    - n: 154; Median PFS, months (95% CI): 15.8 (12.1 to NE) | Lenalidomide refractory ... - n: 55; ...").
+    Every cell as printed. None for a header row and for a row whose cells do not line up with the columns
+    (a trial's row of merged cells), which is then shown as printed."""
+    rows = _header_rows(table)
+    cells = [c.strip() for c in row.split("|")]
+    if not rows or len(rows) > 2 or any(cells == [c for c in r if c] for r in rows):
+        return None
+    columns = [c for c in rows[-1] if c]
+    groups = [""] * len(columns)
+    if len(rows) == 2:
+        if len(rows[0]) > len(columns):
+            return None
+        current = ""
+        for i in range(len(columns)):
+            current = (rows[0][i] if i < len(rows[0]) else "") or current
+            groups[i] = current
+    label = ""
+    if len(cells) == len(columns) + 1:
+        label, cells = cells[0], cells[1:]
+    elif len(cells) != len(columns):
+        return None
+    parts: list[tuple[str, list[str]]] = []
+    for group, column, cell in zip(groups, columns, cells, strict=True):
+        if not parts or parts[-1][0] != group:
+            parts.append((group, []))
+        parts[-1][1].append(f"{column}: {cell}")
+    text = " | ".join(
+        f"{group} - {'; '.join(pairs)}" if group else "; ".join(pairs) for group, pairs in parts
+    )
+    return f"{label}: {text}" if label else text
+
+
+def _once(cells: list[str]) -> str:
+    """ "n | PFS | HR | n | PFS | HR" -> "n | PFS | HR (each)": a sub-header printed once per group."""
+    for size in range(1, len(cells) // 2 + 1):
+        if len(cells) % size == 0 and cells == cells[:size] * (len(cells) // size):
+            return " | ".join(cells[:size]) + " (each)"
+    return " | ".join(cells)
 
 
 def _load_vectors(path: Path, digest: str, n: int) -> np.ndarray | None:

@@ -1,0 +1,160 @@
+"""Table questions that do not say "table": a trial's median PFS, OS, HR or MRD rate in a subgroup comes
+from the review table's row, with the table's two-row column headers read and its trial names found as
+the 2025 review prints them ("Castor", "Apollo")."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.compose import answer_question
+from assistant.answer.conflicts import load_config
+from assistant.answer.select import is_gridded, labelled_row, table_header, table_title
+from assistant.answer.table_rows import named_endpoints
+
+
+def test_table_header_reads_a_group_row_over_its_columns_and_never_a_data_row() -> None:
+    text = (
+        "Intention-to-treat population | | | One previous line of therapy\n"
+        "n | Median PFS, months (95% CI) | HR (95% CI); p value | "
+        "n | Median PFS, months (95% CI) | HR (95% CI); p value\n"
+        "ASPIRE | 0.69 (0.57–0.83); <0.0001 | 0.69 (0.52–0.94); 0.012\n"
+        "Rd group | 396 | 17.6 (15.0–20.6) | .. | 157 | 17.6 (15.0–22.2) | ..\n"
+    )
+    assert table_header(text) == (
+        "Intention-to-treat population | One previous line of therapy / "
+        "n | Median PFS, months (95% CI) | HR (95% CI); p value (each)"
+    )
+
+
+GROUPED = (
+    "Intention-to-treat population | | | One previous line of therapy\n"
+    "n | Median PFS, months (95% CI) | HR (95% CI) | n | Median PFS, months (95% CI) | HR (95% CI)\n"
+    "BELLINI | 0.63 (0.44–0.90); 0.010 | 0.75 (0.45–1.26); NA\n"
+    "Vd group | 97 | 11.5 (9.6–15.0) | .. | 44 | 11.4 (9.0–NE) | ..\n"
+)
+
+
+def test_a_row_is_shown_with_each_cell_after_its_columns_name() -> None:
+    assert labelled_row("Vd group | 97 | 11.5 (9.6–15.0) | .. | 44 | 11.4 (9.0–NE) | ..", GROUPED) == (
+        "Vd group: Intention-to-treat population - n: 97; Median PFS, months (95% CI): 11.5 (9.6–15.0); "
+        "HR (95% CI): .. | One previous line of therapy - n: 44; Median PFS, months (95% CI): 11.4 (9.0–NE); "
+        "HR (95% CI): .."
+    )
+    flat = "Trial | Regimens | ORR % | mOS (months)\nApollo | D-PD vs PD | 69 | 34.4\n"
+    assert labelled_row("Apollo | D-PD vs PD | 69 | 34.4", flat) == (
+        "Trial: Apollo; Regimens: D-PD vs PD; ORR %: 69; mOS (months): 34.4"
+    )
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "BELLINI | 0.63 (0.44–0.90); 0.010 | 0.75 (0.45–1.26); NA",  # merged cells: shown as printed
+        "n | Median PFS, months (95% CI) | HR (95% CI) | n | Median PFS, months (95% CI) | HR (95% CI)",
+    ],
+)
+def test_a_row_whose_cells_do_not_line_up_with_the_columns_is_not_labelled(row: str) -> None:
+    assert labelled_row(row, GROUPED) is None
+
+
+def test_a_gridded_tables_title_and_header_rows_are_no_evidence_of_their_own(services) -> None:
+    bank = services.bank
+    tables = [c for c in bank.chunks.values() if c.kind == "table" and is_gridded(c.text)]
+    assert tables
+    for chunk in tables:
+        texts = {u.text for u in bank.units(chunk)}
+        assert table_title(chunk.text) not in texts
+        assert not any(t.startswith("n | Median PFS") or t.startswith("Trial | Regimens") for t in texts)
+
+
+def test_the_subgroup_tables_columns_are_part_of_what_a_row_is_matched_on(services) -> None:
+    bank = services.bank
+    chunk = next(
+        c for c in bank.chunks.values() if c.kind == "table" and "One previous line of therapy" in c.text
+    )
+    frame = bank.units(chunk)[0].frame
+    assert "One previous line of therapy" in frame and "Median PFS" in frame and "HR" in frame
+
+
+def test_a_column_header_word_reads_as_the_words_a_question_uses(services) -> None:
+    tokens = services.bank.tokens
+    assert tokens("median PFS") <= tokens("mPFS (months)")
+    assert tokens("median OS") <= tokens("mOS (months)")
+
+
+def test_trial_names_as_the_2025_tables_print_them_are_found_but_not_lowercase_words(services) -> None:
+    vocabulary = services.vocabulary
+    assert [m.id for m in vocabulary.find_trials("Castor | D-VD vs VD | 2")] == ["CASTOR"]
+    assert [m.id for m in vocabulary.find_trials("Apollo | D-PD vs PD")] == ["APOLLO"]
+    assert vocabulary.find_trials("castor oil and apollo") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "outcomes"),
+    [
+        ("CASTOR: response rate and median OS with D-Vd?", {"ORR", "OS"}),
+        ("What hazard ratio did DKd reach over Kd, and the PFS?", {"HR", "PFS"}),
+        ("mPFS In LEN Refractory (months) | mOS (months)", {"PFS", "OS"}),
+        ("How well tolerated is D-Vd?", set()),
+        ("Any Kd dose adjustment for older patients (e.g. those over 75, or with poor PS)?", set()),
+    ],
+)
+def test_named_endpoints(text: str, outcomes: set[str]) -> None:
+    assert named_endpoints(text, load_config()) == outcomes
+
+
+def _table_citations(answer) -> list:
+    return [c for c in answer.citations if c.kind == "table"]
+
+
+@pytest.mark.parametrize(
+    ("question", "figures", "doc"),
+    [
+        # Barilà Table 1: "Apollo | D-PD vs PD | ... | 12.4 | 9.9 | 34.4" (len-refractory mPFS 9.9, mOS 34.4)
+        (
+            "What median overall survival did D-Pd give in APOLLO, and the median PFS in its len-refractory "
+            "patients?",
+            ("9.9", "34.4"),
+            "barila-2025",
+        ),
+        # Barilà Table 1: "Castor | D-VD vs VD | ... | 15.1 | 16.7 | 7.8 | 49.6" (MRD- 15.1%, mOS 49.6)
+        (
+            "In CASTOR, what rate of MRD negativity and what median OS did D-Vd achieve?",
+            ("15.1", "49.6"),
+            "barila-2025",
+        ),
+        # IMWG Table 1 (lenalidomide-refractory subgroup): Kd arm 11.1 (7.4-14.9); HR 0.47 (0.29-0.78)
+        (
+            "For len-refractory patients in CANDOR, what was the median PFS with Kd alone and DKd's HR?",
+            ("11.1", "0.47"),
+            "imwg-2021",
+        ),
+    ],
+)
+def test_a_trials_outcome_in_a_subgroup_is_answered_from_its_table_row(
+    services, question: str, figures: tuple[str, ...], doc: str
+) -> None:
+    answer = answer_question(question, services=services)
+    assert not answer.abstained
+    tables = [c for c in _table_citations(answer) if c.doc == doc]
+    assert tables, answer.text
+    for figure in figures:
+        # Copied as printed from the cited table (an arm's row or the trial's row shown above it).
+        assert any(figure in c.text for c in tables), (figure, answer.text)
+        assert figure in answer.text
+
+
+def test_a_table_rows_cells_are_shown_after_their_column_names(services) -> None:
+    answer = answer_question(
+        "What median overall survival did D-Pd give in APOLLO, and the median PFS in its len-refractory "
+        "patients?",
+        services=services,
+    )
+    assert "mPFS In LEN Refractory (months): 9.9; mOS (months): 34.4" in answer.text, answer.text
+
+
+def test_a_trials_outcome_the_prose_gives_gets_no_table_row(services) -> None:
+    """ELOQUENT-3's PFS is stated in prose; no table row is added beside it."""
+    answer = answer_question("ELOQUENT-3: elo-pom-dex PFS vs pom-dex?", services=services)
+    assert "10.3 months" in answer.text
+    assert not _table_citations(answer), answer.text
