@@ -234,6 +234,9 @@ class SentenceBank:
                 # A trial's row above its arms' rows gives them their trial; in a table printed one cell
                 # per line the line above is just another cell, so no context is inferred.
                 names_trial = gridded and bool(self.vocabulary.find_trials(row.text))
+                if gridded and not names_trial and _SECTION_LABEL.match(row.text):
+                    heading = ""  # "Pomalidomide Based Regimens": a new section of rows, no evidence itself
+                    continue
                 units.append(
                     EvidenceUnit(
                         chunk_id=chunk.id,
@@ -241,7 +244,8 @@ class SentenceBank:
                         start=row.start,
                         end=row.end,
                         kind="row",
-                        context="" if names_trial else heading,
+                        # Only an arm's row (cells) is the trial's; a legend or footnote line is the table's.
+                        context="" if names_trial or "|" not in row.text else heading,
                         frame=frame,
                     )
                 )
@@ -358,6 +362,8 @@ def is_gridded(text: str) -> bool:
     return "|" in text
 
 
+# A gridded table's section label: one short cell of words ("Pomalidomide Based Regimens", "Car-T Cells").
+_SECTION_LABEL = re.compile(r"^[A-Za-z][A-Za-z\- ]{0,60}$")
 _BARE_CELL = re.compile(r"^(?:[\d.,·–\-%]+|NA|NR|NE|\.\.|///)$")
 
 

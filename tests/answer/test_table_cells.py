@@ -67,6 +67,19 @@ def test_a_gridded_tables_title_and_header_rows_are_no_evidence_of_their_own(ser
         assert not any(t.startswith("n | Median PFS") or t.startswith("Trial | Regimens") for t in texts)
 
 
+def test_a_tables_section_labels_are_no_evidence_and_its_notes_belong_to_no_trial(services) -> None:
+    """Barilà Table 2 prints "Car-T Cells" over its CAR-T rows and its footnote key under the MonumenTAL-1
+    row: neither is a point, nor is the footnote MonumenTAL-1's row."""
+    bank = services.bank
+    chunk = next(c for c in bank.chunks.values() if c.kind == "table" and "Car-T Cells" in c.text)
+    units = bank.units(chunk)
+    assert "Car-T Cells" not in {u.text for u in units}
+    footnote = next(u for u in units if u.text.startswith("*Triple class refractory"))
+    assert footnote.context == ""
+    arm = next(u for u in units if u.text.startswith("Cartitude-4"))
+    assert arm.context == ""  # each row of this table names its own trial
+
+
 def test_the_subgroup_tables_columns_are_part_of_what_a_row_is_matched_on(services) -> None:
     bank = services.bank
     chunk = next(
