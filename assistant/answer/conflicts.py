@@ -70,11 +70,16 @@ class Finding(BaseModel):
     figures: dict[str, frozenset[str]]  # endpoint -> the figures given for it
 
 
+def names_pattern(names: Sequence[str]) -> str:
+    """An endpoint's names as one alternation, longest first ("overall response rate" before "ORR")."""
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
 def endpoint_figures(text: str, config: ConflictConfig) -> dict[str, frozenset[str]]:
     """Each endpoint's figures: the first figure within `figure_window` characters after each mention."""
     found: dict[str, set[str]] = {}
     for endpoint, names in config.endpoints.items():
-        pattern = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        pattern = names_pattern(names)
         for mention in re.finditer(rf"\b(?:{pattern})\b", text, re.IGNORECASE):
             window = text[mention.end() : mention.end() + config.figure_window]
             figures = [(by, f) for by, f in _FIGURE.findall(window) if f not in config.ignored_figures]

@@ -14,15 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.answer.conflicts import ConflictConfig, endpoint_figures
+from assistant.answer.conflicts import ConflictConfig, endpoint_figures, names_pattern
 from assistant.answer.select import ScoredUnit, SentenceBank
 
 # Subgroup words that say a figure is a subgroup's without saying whose; they decide nothing here.
 _UNNAMED_SUBGROUP = "subgroup"
-
-
-def _pattern(names: Sequence[str]) -> str:
-    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
 
 
 def named_endpoints(text: str, config: ConflictConfig) -> frozenset[str]:
@@ -30,11 +26,12 @@ def named_endpoints(text: str, config: ConflictConfig) -> frozenset[str]:
     return frozenset(
         endpoint
         for endpoint, names in config.endpoints.items()
-        if re.search(rf"\bm?(?:{_pattern(names)})\b", text, re.IGNORECASE)
+        if re.search(rf"\bm?(?:{names_pattern(names)})\b", text, re.IGNORECASE)
     )
 
 
 def populations(text: str, config: ConflictConfig) -> frozenset[str]:
+    """Subgroups a text names (len-refractory, one previous line, ...), as the conflict check reads them."""
     return frozenset(
         name
         for name, pattern in config.population.items()
