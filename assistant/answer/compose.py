@@ -34,7 +34,6 @@ from assistant.answer.classify import (
     out_of_scope_reason,
 )
 from assistant.answer.conflicts import find_conflicts
-from assistant.answer.conflicts import load_config as load_conflict_config
 from assistant.answer.followup import Conversation, resolve_follow_up
 from assistant.answer.models import Answer, AnswerSentence, Citation, TurnKind
 from assistant.answer.select import (
@@ -346,15 +345,7 @@ def factual_answer(
         entities=terms.trials | terms.regimens,
         documents=terms.documents,
     )
-    points = with_outcome_rows(
-        query,
-        terms.trials,
-        points,
-        scored,
-        services.bank,
-        load_conflict_config(),
-        services.bank.config.outcome_row_floor * scored[0].score if scored else 0.0,
-    )
+    points = with_outcome_rows(query, terms.trials, points, scored, services.bank)
     # A trial's row already shown above its arms' rows is not repeated as a point of its own.
     contexts = {p_.unit.context for p_ in points if p_.unit.context}
     points = [p_ for p_ in points if p_.unit.kind != "row" or p_.unit.text not in contexts]

@@ -224,12 +224,9 @@ class SentenceBank:
             frame = " ".join(part for part in (table_title(chunk.text), table_header(chunk.text)) if part)
             units, heading = [], ""
             gridded = is_gridded(chunk.text)
-            # A gridded table's title and header rows frame its rows; quoted alone they answer nothing.
-            framing = {table_title(chunk.text)} | {
-                " | ".join(c for c in row if c) for row in _header_rows(chunk.text)
-            }
             for row in split_rows(chunk.text):
-                if gridded and " | ".join(c.strip() for c in row.text.split("|") if c.strip()) in framing:
+                # A gridded table's title and header rows frame its rows; quoted alone they answer nothing.
+                if gridded and is_framing_row(row.text, chunk.text):
                     continue
                 # A trial's row above its arms' rows gives them their trial; in a table printed one cell
                 # per line the line above is just another cell, so no context is inferred.
@@ -393,6 +390,18 @@ def table_header(text: str) -> str:
     return " / ".join(_once([c for c in row if c]) for row in _header_rows(text))
 
 
+def _cells(row: str) -> list[str]:
+    """A printed row's non-empty cells."""
+    return [c.strip() for c in row.split("|") if c.strip()]
+
+
+def is_framing_row(row: str, table: str) -> bool:
+    """Is `row` the table's title or one of its header rows (which frame its rows, and answer nothing)?"""
+    return row.strip() == table_title(table) or any(
+        _cells(row) == [c for c in header if c] for header in _header_rows(table)
+    )
+
+
 def labelled_row(row: str, table: str) -> str | None:
     """A row's cells each after its column's name ("Trial: Apollo; Regimens: D-PD vs PD; ...; mOS (months):
     34.4"), so no reader counts columns; under group headers, grouped ("Kd: Intention-to-treat population
@@ -400,8 +409,7 @@ def labelled_row(row: str, table: str) -> str | None:
     Every cell as printed. None for a header row and for a row whose cells do not line up with the columns
     (a trial's row of merged cells), which is then shown as printed."""
     rows = _header_rows(table)
-    cells = [c.strip() for c in row.split("|")]
-    if not rows or len(rows) > 2 or any(cells == [c for c in r if c] for r in rows):
+    if not rows or len(rows) > 2 or is_framing_row(row, table):
         return None
     columns = [c for c in rows[-1] if c]
     groups = [""] * len(columns)
@@ -412,6 +420,7 @@ def labelled_row(row: str, table: str) -> str | None:
         for i in range(len(columns)):
             current = (rows[0][i] if i < len(rows[0]) else "") or current
             groups[i] = current
+    cells = [c.strip() for c in row.split("|")]  # empty cells kept: they hold a column's place
     label = ""
     if len(cells) == len(columns) + 1:
         label, cells = cells[0], cells[1:]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.answer.conflicts import ConflictConfig, endpoint_figures, names_pattern
+from assistant.answer.conflicts import ConflictConfig, endpoint_figures, load_config, names_pattern
 from assistant.answer.select import ScoredUnit, SentenceBank
 
 # Subgroup words that say a figure is a subgroup's without saying whose; they decide nothing here.
@@ -45,18 +45,19 @@ def with_outcome_rows(
     points: Sequence[ScoredUnit],
     scored: Sequence[ScoredUnit],
     bank: SentenceBank,
-    config: ConflictConfig,
-    floor: float,
 ) -> list[ScoredUnit]:
     """`points` with rows added: for each outcome the question asks of one of `trials` that no point
-    gives in the asked subgroups, the best-scoring row of that trial (scoring at least `floor`) in a table
-    with a column for it. A point gives an outcome when it names it with a figure (an endpoint's figure,
-    as the conflict check reads it), names the trial (or its passage does) and names the asked subgroups.
-    A row of one arm, added or chosen, is shown with the rows of the trial's other arms."""
+    gives in the asked subgroups, the best-scoring row of that trial (scoring at least `outcome_row_floor`
+    of the best candidate, selection.yaml) in a table with a column for it. A point gives an outcome when it
+    names it with a figure (an endpoint's figure, as the conflict check reads it), names the trial (or its
+    passage does) and names the asked subgroups. A row of one arm, added or chosen, is shown with the rows
+    of the trial's other arms."""
+    config = load_config()
     wanted = named_endpoints(question, config)
-    if not trials or not wanted:
+    if not trials or not wanted or not scored:
         return list(points)
     asked = populations(question, config)
+    floor = bank.config.outcome_row_floor * scored[0].score
 
     def gives(point: ScoredUnit) -> frozenset[str]:
         unit = point.unit
@@ -72,9 +73,10 @@ def with_outcome_rows(
             return frozenset()
         return frozenset(endpoint_figures(unit.text, config)) & wanted
 
-    covered = frozenset().union(*(gives(p) for p in points))
+    given = [gives(p) for p in points]
+    covered = frozenset().union(*given)
     taken = {(p.unit.chunk_id, p.unit.start) for p in points}
-    found: list[ScoredUnit] = [p for p in points if p.unit.kind == "row" and gives(p)]
+    found = [p for p, outcomes in zip(points, given, strict=True) if p.unit.kind == "row" and outcomes]
     for candidate in scored:
         if covered >= wanted or candidate.score < floor:
             break
