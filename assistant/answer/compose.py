@@ -259,6 +259,8 @@ def answer_question(
         body = patient_answer(
             asked, resolved, known_patient, services, constrained=constrained, profile=profile
         )
+    elif known_patient:
+        body = lookup_for_patient(resolved, known_patient, services, profile=profile)
     else:
         body = factual_answer(resolved, services)
     if script := foreign_script(asked):
@@ -536,14 +538,7 @@ def patient_answer(
         }
     book = CitationBook(services)
     sentences = branch_card(decision, book, services)
-    reasons = constrain.excluded_reasons(
-        decision, profile.refractory_drugs(), services.vocabulary, p["refractory_reason"]
-    )
-
-    def label(text: str) -> str | None:
-        codes = constrain.not_for_patient(text, reasons, services.vocabulary)
-        return constrain.label_for(codes, reasons, p["not_for_patient"])
-
+    label = patient_labeller(decision, profile, services)
     if decision.branch == "needs_more_information":
         return {
             "status": "needs_information",
@@ -580,6 +575,48 @@ def patient_answer(
         "citations": tuple(book.citations),
         "support_score": support_score(terms, scored, services.bank).score if scored else None,
     }
+
+
+def patient_labeller(
+    decision: Any, profile: PatientProfile, services: Services
+) -> Callable[[str], str | None]:
+    """Text -> its "not for this patient: <reason>" label when it names a regimen the rule layer excludes
+    or one holding a drug the patient is refractory to; None otherwise."""
+    p = phrases()
+    reasons = constrain.excluded_reasons(
+        decision, profile.refractory_drugs(), services.vocabulary, p["refractory_reason"]
+    )
+
+    def label(text: str) -> str | None:
+        codes = constrain.not_for_patient(text, reasons, services.vocabulary)
+        return constrain.label_for(codes, reasons, p["not_for_patient"])
+
+    return label
+
+
+def lookup_for_patient(
+    question: str, patient_text: str, services: Services, profile: PatientProfile | None = None
+) -> dict[str, Any]:
+    """A lookup asked with a patient in play ("What did POLLUX show?"): the sources' answer, with every point
+    naming an option excluded for this patient labelled as such, and a closing line naming the patient's
+    branch, so a trial result is never read as an option the rule layer ruled out."""
+    from assistant.rules import decide, extract_facts
+
+    profile = profile or extract_facts(patient_text).profile
+    decision = decide(profile, services.rules, services.vocabulary)
+    if decision.branch == "out_of_scope":
+        return factual_answer(question, services)
+    book = CitationBook(services)
+    label = patient_labeller(decision, profile, services)
+    body = factual_answer(question, services, book=book, label_for=label)
+    if body["status"] == "answered":
+        note = AnswerSentence(
+            text=phrases()["patient_lookup_note"].format(label=decision.branch_label),
+            citations=_cite_sources(decision.branch_sources, book, services),
+            role="notice",
+        )
+        body = {**body, "sentences": (*body["sentences"], note), "citations": tuple(book.citations)}
+    return {**body, "branch": decision.branch}
 
 
 def pending_evidence(

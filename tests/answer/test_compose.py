@@ -213,6 +213,27 @@ def test_case_missing_facts_labels_evidence_on_a_regimen_it_rules_out(services) 
     assert not [t for t in unlabelled if re.match(r"[\w\-]+ ?= ?[A-Za-z]", t)]
 
 
+@pytest.mark.parametrize("via_conversation", [False, True])
+def test_a_lookup_asked_with_a_patient_labels_what_the_patient_cannot_have(services, via_conversation):
+    # "What did POLLUX show?" is a lookup, but with a len-refractory patient in play the Dara-Rd result must
+    # not read as an option for them, whether the case came with the turn or earlier in the conversation.
+    case = "65M, VRd then len maintenance, progressed on len 10 mg, dara-naive"
+    kwargs = (
+        {"conversation": Conversation(patient_text=case)} if via_conversation else {"patient_text": case}
+    )
+    answer = answer_question("What did POLLUX show?", services=services, **kwargs)
+    assert answer.turn_kind == "factual" and answer.status == "answered"
+    assert answer.branch == "first_relapse_len_refractory"
+    _assert_citations_resolve(answer, services)
+    naming_rd = [s for s in answer.sentences if s.role in ("lead", "point") and re.search(r"\bRd\b", s.text)]
+    assert naming_rd and all(s.text.startswith("(not for this patient: ") for s in naming_rd)
+    closing = answer.sentences[-1]
+    assert closing.role == "notice" and "lenalidomide-refractory" in closing.text and closing.citations
+    # Without a patient the same lookup carries no label and no branch.
+    plain = answer_question("What did POLLUX show?", services=services)
+    assert plain.branch is None and "not for this patient" not in plain.text
+
+
 def test_answer_patient_missing_intro_says_what_the_asked_fact_changes(services) -> None:
     # The branch is decided (progressing on len maintenance); only the salvage-transplant overlay
     # needs the remission length, so the answer must not claim the branch is still undecided.
