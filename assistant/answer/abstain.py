@@ -57,6 +57,11 @@ class AbstentionConfig(BaseModel):
         description="Word endings of drug names; a question naming such a word the corpus never uses asks "
         "about an agent the sources do not cover.",
     )
+    unknown_agent_names: tuple[str, ...] = Field(
+        (),
+        description="Agents named without a drug-name ending (aspirin, LMWH); one the corpus never uses "
+        "makes the question one about an agent the sources do not cover.",
+    )
     code_name_pattern: str = Field(
         "",
         description="A trial or compound code; one whose letters the corpus never uses names a study the "
@@ -128,8 +133,10 @@ def support_score(
     config = config or load_abstention_config()
     unknown = tuple(sorted(t for t in terms.tokens if not bank.known(t)))
     agent = re.compile(config.unknown_agent_pattern) if config.unknown_agent_pattern else None
-    def drug_like(token: str) -> bool:  # a drug name by its ending ("-mab", "-cel", "-mide", ...)
-        return bool(agent and token.isalpha() and len(token) > 5 and agent.search(token))
+    names = {t for name in config.unknown_agent_names for t in bank.tokens(name)}
+
+    def drug_like(token: str) -> bool:  # a drug name by its ending ("-mab", "-cel", "-mide", ...) or by name
+        return token in names or bool(agent and token.isalpha() and len(token) > 5 and agent.search(token))
 
     unknown_agents = tuple(t for t in unknown if drug_like(t))
     if config.code_name_pattern:
@@ -138,7 +145,8 @@ def support_score(
             t for code in codes for t in sorted(code) if not (bank.known(t) or t.isdigit())
         )
     if unknown_agents:
-        return Support(score=0.0, abstain=True, unknown_terms=unknown_agents, best_chunk=None)
+        # Every term the sources never use is named, not only the agents ("IgG" beside "IVIG").
+        return Support(score=0.0, abstain=True, unknown_terms=unknown, best_chunk=None)
     named = named_agents(terms, bank, config)
     # A drug-like name the vocabulary does not know but the corpus uses ("pembrolizumab", named once as
     # being examined): a passage that does not name it does not say what it achieved.
@@ -168,8 +176,9 @@ def support_score(
             not gives_figures(unit.scoring_text, terms.figures)
             or (dosed and not dosed & bank.agents(unit.scoring_text))
             or (details and not names_detail)
-            # "ICARIA PFS in del(17p)": another trial's del(17p) result is no answer either.
-            or (details and not on_asked_trial)
+            # "ICARIA PFS in del(17p)": another trial's del(17p) result is no answer either, nor is another
+            # trial's figure of the asked kind ("DREAMM-8 belantamab dose": DREAMM-2's 2.5 mg/kg).
+            or ((details or terms.figures) and not on_asked_trial)
         ):
             coverage *= config.missing_figure_factor
         if (named and not named & bank.agents(candidate.passage.chunk.text)) or (

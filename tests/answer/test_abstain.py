@@ -26,6 +26,9 @@ from assistant.answer.abstain import asked_figure_kinds
         pytest.param("What's the usual dose of melflufen?", ["dose"], id="whats-the-dose-of"),
         pytest.param("Did high dose melphalan help?", [], id="high-dose-is-no-dose-question"),
         pytest.param("Weekly vs every-other-week dosing: which gave longer PFS?", [], id="schedule-not-dose"),
+        pytest.param("What was the grade >=3 CRS rate with elranatamab?", ["severe"], id="severity"),
+        pytest.param("What grade 3/4 toxicities come with PVd?", ["severe"], id="grade-3-4"),
+        pytest.param("Does grade 1 neuropathy matter?", [], id="low-grade-is-no-severity-ask"),
     ],
 )
 def test_asked_figure_kinds(question: str, kinds: list[str]) -> None:
@@ -68,6 +71,15 @@ def test_named_agents_are_what_the_question_asks_about_not_its_source_or_steroid
         # A study code the sources never use: table rows that happen to contain "99" are no answer.
         pytest.param("What did the sources say about the XYZ-99 trial?", id="unknown-study-code"),
         pytest.param("What did CC-92480 achieve in RRMM?", id="unknown-compound-code"),
+        # A dose the sources give for the drug in another trial (DREAMM-2's 2.5 mg/kg) is not the asked one.
+        pytest.param(
+            "Which belantamab dose was given with pomalidomide-dexamethasone in the DREAMM-8 study?",
+            id="figure-from-another-trial",
+        ),
+        # "CRS ... mostly of grades 1-2" gives no rate of grade >= 3 CRS.
+        pytest.param(
+            "How often was CRS grade 3 or higher with elranatamab in MagnetisMM-3?", id="severity-not-given"
+        ),
     ],
 )
 def test_near_miss_questions_abstain(services, question: str) -> None:
@@ -116,3 +128,32 @@ def test_a_detail_figure_in_a_passage_on_the_asked_trial_is_answered(services) -
     assert not answer_question(
         "CARTITUDE-1: what was the rate of CRS with cilta-cel?", services=services
     ).abstained
+
+
+def test_agents_the_sources_never_name_are_why_they_cannot_answer(services) -> None:
+    """The topic (thromboprophylaxis on an IMiD) is well covered; the asked choice between aspirin and a
+    heparin is not, and the reply says which names the sources never use."""
+    from assistant.answer.compose import answer_question
+
+    answer = answer_question(
+        "Should I use aspirin or enoxaparin for thromboprophylaxis on pomalidomide?", services=services
+    )
+    assert answer.abstained
+    assert '"aspirin"' in answer.sentences[0].text and '"enoxaparin"' in answer.sentences[0].text
+    assert not answer_question(
+        "Should patients on IMiD combinations get thromboprophylaxis?", services=services
+    ).abstained
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What grade 3/4 toxicities should I expect with PVd versus Vd?",
+        "How common was grade 3 or 4 keratopathy with belantamab?",
+        "What belantamab doses were tested in DREAMM-2?",
+    ],
+)
+def test_severity_and_trial_figures_the_sources_give_are_answered(services, question: str) -> None:
+    from assistant.answer.compose import answer_question
+
+    assert not answer_question(question, services=services).abstained
