@@ -147,8 +147,9 @@ def _unit_text(scored: ScoredUnit, show_frame: bool) -> str:
     unit = scored.unit
     if unit.kind == "sentence":
         return unit.text
-    if unit.kind == "table":  # a table whose grid was lost: its cells in printed order, one line each
-        return " · ".join(line.strip() for line in unit.text.splitlines() if line.strip())
+    if unit.kind == "table":  # a lost-grid table (or one trial's record of it): its lines in printed order
+        lines = " · ".join(line.strip() for line in unit.text.splitlines() if line.strip())
+        return f"{unit.frame.rstrip('.')}: {lines}" if unit.frame and show_frame else lines
     chunk = scored.passage.chunk
     context = f"{unit.context} / " if unit.context else ""
     # Each cell after its column's name when the row lines up with the columns; else the row as printed,

@@ -66,6 +66,7 @@ class SelectionConfig(BaseModel):
     stopwords: frozenset[str]
     compound_words: dict[str, tuple[str, ...]]
     outcome_row_floor: float
+    record_heading: str
 
 
 @lru_cache(maxsize=1)
@@ -357,6 +358,38 @@ def table_title(text: str) -> str:
 def is_gridded(text: str) -> bool:
     """A table passage whose rows kept their cells ("a | b | c"); otherwise its grid was lost."""
     return "|" in text
+
+
+# A legend printed as "Kd carfilzomib-dexamethasone, Pom-dex pomalidomide-dexamethasone, ...": codes, each
+# followed by its lower-case expansion.
+_ABBREVIATION_ITEM = r"\S*[A-Z]\S* [a-z][a-z\-]*(?: [a-z][a-z\-]*)*"
+_ABBREVIATION_LIST = re.compile(rf"^{_ABBREVIATION_ITEM}(?:, {_ABBREVIATION_ITEM})+\.?$")
+
+
+def _is_table_note(line: str) -> bool:
+    """A table's legend or footnote key: it closes the table, it belongs to no record."""
+    return bool(_LEGEND.search(line) or _FOOTNOTE_KEY.search(line) or _ABBREVIATION_LIST.match(line))
+
+
+def record_spans(text: str, heading: str) -> list[tuple[int, int]]:
+    """A lost-grid table printed as one record per trial ("BOSTON (NCT03110562):", then its objective,
+    criteria and enrollment lines): each record's span, from its heading line to the next heading or the
+    table's legend. Empty when the table has fewer than two such headings (its lines are cells then)."""
+    pattern = re.compile(heading, re.IGNORECASE)
+    lines, at = [], 0
+    for line in text.splitlines(keepends=True):
+        lines.append((at, at + len(line.rstrip()), line.strip()))
+        at += len(line)
+    heads = [i for i, (_, _, line) in enumerate(lines) if pattern.search(line)]
+    if len(heads) < 2:
+        return []
+    spans = []
+    for n, first in enumerate(heads):
+        last = heads[n + 1] - 1 if n + 1 < len(heads) else len(lines) - 1
+        while last > first and (not lines[last][2] or _is_table_note(lines[last][2])):
+            last -= 1
+        spans.append((lines[first][0], lines[last][1]))
+    return spans
 
 
 # A gridded table's section label: one short cell of words ("Pomalidomide Based Regimens", "Car-T Cells").
@@ -681,7 +714,7 @@ def pick_points(
     if len(documents) > 1:
         chosen += _document_points(documents, chosen, scored, bank, seen_tokens)
     joined = join_neighbours(
-        whole_tables(chosen, bank), scored, bank, wants_figure=wants_figure, asked=entities
+        whole_tables(chosen, bank, asked=entities), scored, bank, wants_figure=wants_figure, asked=entities
     )
     return merge_adjacent(joined, bank)
 
@@ -729,22 +762,37 @@ def merge_adjacent(points: Sequence[ScoredUnit], bank: SentenceBank) -> list[Sco
     return merged
 
 
-def whole_tables(chosen: Sequence[ScoredUnit], bank: SentenceBank) -> list[ScoredUnit]:
+def whole_tables(
+    chosen: Sequence[ScoredUnit], bank: SentenceBank, asked: frozenset[str] = frozenset()
+) -> list[ScoredUnit]:
     """A cell of a table printed one cell per line cannot be read without its row and column, which the
-    extraction lost: the table is quoted whole instead, once (its first chosen cell's place)."""
+    extraction lost: the table is quoted whole instead, once (its first chosen cell's place). A table of one
+    record per trial is quoted by the records of the `asked` trials, else by the records holding its chosen
+    lines (best first), after the table's caption."""
     out, quoted = [], set()
     for point in chosen:
         chunk = bank.chunks.get(point.unit.chunk_id)
         if point.unit.kind != "row" or chunk is None or is_gridded(chunk.text):
             out.append(point)
-        elif chunk.id not in quoted:
-            quoted.add(chunk.id)
+            continue
+        if chunk.id in quoted:
+            continue
+        quoted.add(chunk.id)
+        records = record_spans(chunk.text, bank.config.record_heading)
+        named = [(a, b) for a, b in records if asked & bank.entities(chunk.text[a:b].splitlines()[0])]
+        lines = [c.unit.start for c in chosen if c.unit.chunk_id == chunk.id]
+        holding = [(a, b) for a, b in records if any(a <= at < b for at in lines)]
+        holding.sort(key=lambda span: min(i for i, at in enumerate(lines) if span[0] <= at < span[1]))
+        spans, caption = named or holding, ""
+        if spans:
+            caption = " ".join(chunk.text[: records[0][0]].split())
+        else:
             body = chunk.text.strip()
-            start = chunk.text.index(body)
-            table = EvidenceUnit(
-                chunk_id=chunk.id, text=body, start=start, end=start + len(body), kind="table"
-            )
-            out.append(point.model_copy(update={"unit": table}))
+            spans = [(chunk.text.index(body), chunk.text.index(body) + len(body))]
+        for start, end in spans:
+            text, frame = chunk.text[start:end], caption
+            unit = EvidenceUnit(chunk_id=chunk.id, text=text, start=start, end=end, kind="table", frame=frame)
+            out.append(point.model_copy(update={"unit": unit}))
     return out
 
 

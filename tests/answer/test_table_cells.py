@@ -171,3 +171,59 @@ def test_a_trials_outcome_the_prose_gives_gets_no_table_row(services) -> None:
     answer = answer_question("ELOQUENT-3: elo-pom-dex PFS vs pom-dex?", services=services)
     assert "10.3 months" in answer.text
     assert not _table_citations(answer), answer.text
+
+
+RECORDS = (
+    "Table 2 Ongoing phase 3 trials that include\n"
+    "patients progressing on lenalidomide\n"
+    "CANDOR (NCT03158688):\n"
+    "Objective:\n"
+    "-To compare Kd, and Daratumumab-Kd\n"
+    "Estimated enrollment: 466 patients\n"
+    "BOSTON (NCT03110562):\n"
+    "Objective:\n"
+    "-To compare Vd, and Vd-Selinexor\n"
+    "Estimated enrollment: 364 patients\n"
+    "Kd carfilzomib-dexamethasone, Vd bortezomib-dexamethasone\n"
+)
+
+
+def test_a_lost_grid_table_of_trial_records_splits_into_records_without_its_caption_or_legend() -> None:
+    from assistant.answer.select import load_selection_config, record_spans
+
+    heading = load_selection_config().record_heading
+    records = [RECORDS[a:b] for a, b in record_spans(RECORDS, heading)]
+    assert records == [
+        "CANDOR (NCT03158688):\nObjective:\n-To compare Kd, and Daratumumab-Kd\n"
+        "Estimated enrollment: 466 patients",
+        "BOSTON (NCT03110562):\nObjective:\n-To compare Vd, and Vd-Selinexor\n"
+        "Estimated enrollment: 364 patients",
+    ]
+    # One heading is no record table: a table printed one cell per line stays whole.
+    assert record_spans(RECORDS.split("BOSTON")[0], heading) == []
+
+
+def test_a_trial_record_is_quoted_with_the_tables_caption_not_the_whole_table(services) -> None:
+    """The frontline-len review's Table 2 lost its grid but prints one record per ongoing trial: asked about
+    BOSTON, the answer quotes BOSTON's record (its 364 planned patients), not every trial's."""
+    answer = answer_question("BOSTON: planned vs actual enrollment and result?", services=services)
+    records = [s for s in answer.sentences if "BOSTON (NCT03110562)" in s.text]
+    assert len(records) == 1 and "Estimated enrollment: 364 patients" in records[0].text
+    assert records[0].text.startswith("Table 2 Primary end-point")
+    assert "progressing on lenalidomide: BOSTON" in records[0].text
+    assert not any(name in answer.text for name in ("CANDOR (NCT", "BELLINI (NCT", "466 patients"))
+    citation = answer.citations[records[0].citations[0] - 1]
+    start, end = citation.span
+    assert citation.text[start:end].startswith("BOSTON (NCT03110562)")
+    assert citation.text[start:end].rstrip().endswith("364 patients")
+
+
+def test_a_question_naming_no_trial_gets_the_records_holding_its_answer(services) -> None:
+    answer = answer_question(
+        "Which ongoing phase 3 trials had to enroll patients refractory to the last line of treatment?",
+        services=services,
+    )
+    shown = [s.text for s in answer.sentences if "(NCT" in s.text]
+    assert any("ICARIA" in t and "refractory to the last line of treatment" in t for t in shown), shown
+    assert len(shown) < 6  # the records holding the chosen lines, not all six trials
+    assert all(t.rstrip().endswith("patients") for t in shown)  # each record whole, without the legend
