@@ -227,3 +227,18 @@ def test_a_question_naming_no_trial_gets_the_records_holding_its_answer(services
     assert any("ICARIA" in t and "refractory to the last line of treatment" in t for t in shown), shown
     assert len(shown) < 6  # the records holding the chosen lines, not all six trials
     assert all(t.rstrip().endswith("patients") for t in shown)  # each record whole, without the legend
+
+
+def test_a_record_under_the_sources_misprinted_trial_name_is_that_trials(services) -> None:
+    """The frontline-len review prints APOLLO's record as "APPOLLO / EMN14 (NCT 03180736)": the misprint and
+    the EMN14 code are APOLLO's names, so its criteria and planned size answer a question about APOLLO."""
+    for question in (
+        "APOLLO inclusion criteria and estimated enrollment?",
+        "Could a patient with only one prior line enter APOLLO, per its inclusion criteria?",
+    ):
+        answer = answer_question(question, services=services)
+        assert not answer.abstained, question
+        records = [s.text for s in answer.sentences if "(NCT" in s.text]
+        assert records and all("APPOLLO / EMN14" in t for t in records), (question, records)
+        assert "Estimated enrollment: 302 patients" in records[0]
+        assert "60 days of completion of the lenalidomide-containing" in records[0]
