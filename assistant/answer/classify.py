@@ -49,6 +49,7 @@ class _Patterns(BaseModel):
     general_population: re.Pattern[str]
     one_patient_facts: frozenset[str]
     one_patient_rules: frozenset[str]
+    assumed_rules: frozenset[str]
     history_rules: frozenset[str]
     decision_ask: tuple[re.Pattern[str], ...]
     definition: tuple[re.Pattern[str], ...]
@@ -77,6 +78,7 @@ def load_patterns(path: Path = DATA) -> _Patterns:
         general_population=re.compile(patient["general_population"], re.IGNORECASE),
         one_patient_facts=frozenset(patient["one_patient_facts"]),
         one_patient_rules=frozenset(patient["one_patient_rules"]),
+        assumed_rules=frozenset(patient["assumed_rules"]),
         history_rules=frozenset(patient["history_rules"]),
         decision_ask=_compile(patient["decision_ask"]),
         definition=_compile(data["definition"]),
@@ -168,7 +170,10 @@ def describes_patient(text: str) -> bool:
         return False
     if looks_like_case(text) or classify_turn(text).kind == "patient":
         return True
-    facts = extract_facts(text).facts
+    # A fact the extractor assumes for want of a qualifier ("progression" read as a clinical relapse) is
+    # no sign that one patient is described: "Relapse after a prior auto: VTD vs TD. Was adding bortezomib
+    # worth the extra neuropathy?" asks about a trial.
+    facts = [f for f in extract_facts(text).facts if f.rule not in p.assumed_rules]
     fields, rules = {f.field for f in facts}, {f.rule for f in facts}
     if len((fields & p.one_patient_facts) | (rules & p.one_patient_rules)) >= 2:
         return True

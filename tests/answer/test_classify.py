@@ -165,6 +165,16 @@ def test_out_of_scope_reason_reads_the_history(text: str, in_scope: bool) -> Non
             True,
             id="biochemical-case-without-a-question",
         ),
+        # "Relapse" read as a clinical relapse only for want of a "biochemical" is assumed, not told: with
+        # "the extra neuropathy" (a toxicity compared) it made a trial question a case.
+        pytest.param(
+            "Relapse after a prior auto: VTD vs TD. Was adding bortezomib worth the extra neuropathy?",
+            False,
+            id="assumed-relapse-type-is-no-patient-fact",
+        ),
+        pytest.param(
+            "Relapse with hypercalcaemia and grade 2 neuropathy after VRd and an auto.", True, id="told-crab"
+        ),
     ],
 )
 def test_describes_patient(text: str, case: bool) -> None:
