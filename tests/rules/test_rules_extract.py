@@ -1514,6 +1514,35 @@ from assistant.rules import extract_facts
             {"lenalidomide": "refractory"},
             id="status-in-a-question-ending-case-is-a-fact",
         ),
+        # How to classify the patient is the question: the time off lenalidomide decides, not the word.
+        pytest.param(
+            "VRd induction with a fixed 12 months of len, then progression ~9 months after stopping. Do I "
+            "treat as len-refractory, or can I use an Rd-based triplet?",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="do-i-treat-as-refractory-is-asked",
+        ),
+        pytest.param(
+            "Len maintenance stopped 1 year ago after 2 years; now relapse. Should we consider her "
+            "lenalidomide-refractory?",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="should-we-consider-her-refractory-is-asked",
+        ),
+        pytest.param(
+            "KRd then len maintenance, off len 10 months, relapse now. Is this considered len-refractory?",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="is-this-considered-refractory-is-asked",
+        ),
+        # "off len N months" ends the maintenance as "for N months" does; within 60 days it stays refractory.
+        pytest.param(
+            "KRd then len maintenance, off len 10 months, relapse now.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="off-drug-months-ends-maintenance",
+        ),
+        pytest.param(
+            "VRd, ASCT, len maintenance, off len 2 months, progressing now.",
+            {"lenalidomide": "refractory"},
+            id="off-drug-two-months-still-refractory",
+        ),
         pytest.param(
             "1 prior line (VRd x8, fixed duration), last lenalidomide dose 3 months before the relapse.",
             {"lenalidomide": "indeterminate"},
