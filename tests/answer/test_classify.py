@@ -175,6 +175,14 @@ def test_out_of_scope_reason_reads_the_history(text: str, in_scope: bool) -> Non
         pytest.param(
             "Relapse with hypercalcaemia and grade 2 neuropathy after VRd and an auto.", True, id="told-crab"
         ),
+        # "can I use ...?" asks a decision: with a treatment history it is this patient's.
+        pytest.param(
+            "VRd induction with a fixed 12 months of len, then progression ~9 months after stopping. Do I "
+            "treat as len-refractory, or can I use an Rd-based triplet?",
+            True,
+            id="history-and-can-i-use",
+        ),
+        pytest.param("Can I use ixazomib in renal failure?", False, id="can-i-use-without-history"),
     ],
 )
 def test_describes_patient(text: str, case: bool) -> None:
