@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from assistant.answer.sentences import TextSpan, split_rows, split_sentences
+from assistant.retrieval.expansion import QueryExpander
 from assistant.retrieval.models import Passage
 from assistant.vocabulary import Vocabulary
 from ingest.models import Chunk
@@ -529,7 +530,15 @@ def question_terms(
     # Drug shorthand means the drug ("len-refractory" is "lenalidomide-refractory"): full weight, unlike
     # other expansions, which only may be what the question meant.
     drug_names = " ".join(vocabulary.drugs[m.id].name for m in vocabulary.find_drugs(question))
-    tokens = bank.tokens(f"{question} {drug_names}")
+    # So does an abbreviation typed in words the sources never use ("VTE prophylaxis" for their
+    # "thromboprophylaxis"): its printed name stands in for it, and the typed words are no unknown terms.
+    unused, printed = set(), []
+    for form, names in QueryExpander.default().typed_abbreviations(question):
+        form_tokens = bank.tokens(form)
+        if form_tokens and not any(bank.known(t) for t in form_tokens):
+            unused |= form_tokens
+            printed.append(names[0])
+    tokens = bank.tokens(f"{question} {drug_names} {' '.join(printed)}") - unused
     expanded = bank.tokens(expansion) - tokens
     weights = {t: bank.idf(t) ** config.idf_power for t in tokens}
     return QuestionTerms(

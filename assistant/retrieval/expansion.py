@@ -168,6 +168,14 @@ class QueryExpander:
                 found.append(f"drug:{mention.id}")
         return found
 
+    def typed_abbreviations(self, query: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Each abbreviation form typed in ``query`` ("VTE prophylaxis"), with the names the sources print."""
+        found = []
+        for pattern in self._form_patterns:
+            for match in pattern.finditer(query):
+                found.append((match.group(0), self._form_owner[match.group(0).casefold()].names))
+        return found
+
     def _abbreviation_terms(self, query: str, add) -> None:
         for pattern in self._form_patterns:
             for match in pattern.finditer(query):

@@ -157,3 +157,14 @@ def test_severity_and_trial_figures_the_sources_give_are_answered(services, ques
     from assistant.answer.compose import answer_question
 
     assert not answer_question(question, services=services).abstained
+
+
+def test_an_abbreviation_the_sources_spell_out_is_no_unknown_term(services) -> None:
+    """"VTE prophylaxis" is what the Belgian review prints as "thromboprophylaxis": the typed words are never
+    in the sources, but the question is answered from the sentence that prints the name."""
+    from assistant.answer.compose import answer_question
+
+    question = "How long should VTE prophylaxis continue on an IMiD combination?"
+    answer = answer_question(question, services=services)
+    assert not answer.abstained
+    assert "for the whole duration of their treatment" in answer.sentences[0].text

@@ -28,6 +28,7 @@ def expander() -> QueryExpander:
         pytest.param("median PFS", "progression-free survival", id="pfs"),
         pytest.param("OS benefit", "overall survival", id="os"),
         pytest.param("daratumumab with lenalidomide and dexamethasone", "DRd", id="drug-list"),
+        pytest.param("VTE prophylaxis on pom-dex", "thromboprophylaxis", id="vte-prophylaxis"),
         pytest.param("OPTIMISM trial", "OPTIMISMM", id="trial-spelling"),
     ],
 )
