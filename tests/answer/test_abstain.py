@@ -160,8 +160,8 @@ def test_severity_and_trial_figures_the_sources_give_are_answered(services, ques
 
 
 def test_an_abbreviation_the_sources_spell_out_is_no_unknown_term(services) -> None:
-    """"VTE prophylaxis" is what the Belgian review prints as "thromboprophylaxis": the typed words are never
-    in the sources, but the question is answered from the sentence that prints the name."""
+    """The Belgian review prints "thromboprophylaxis" where a clinician types "VTE prophylaxis": the typed
+    words are never in the sources, yet the sentence printing the name answers."""
     from assistant.answer.compose import answer_question
 
     question = "How long should VTE prophylaxis continue on an IMiD combination?"
