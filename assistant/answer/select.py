@@ -792,15 +792,21 @@ def whole_tables(
         lines = [c.unit.start for c in chosen if c.unit.chunk_id == chunk.id]
         holding = [(a, b) for a, b in records if any(a <= at < b for at in lines)]
         holding.sort(key=lambda span: min(i for i, at in enumerate(lines) if span[0] <= at < span[1]))
-        spans, caption = named or holding, ""
-        if spans:
-            caption = " ".join(chunk.text[: records[0][0]].split())
-        else:
+        spans = named or holding
+        caption = " ".join(chunk.text[: records[0][0]].split()) if spans else ""
+        if not spans:  # the whole table
             body = chunk.text.strip()
-            spans = [(chunk.text.index(body), chunk.text.index(body) + len(body))]
+            start = chunk.text.index(body)
+            spans = [(start, start + len(body))]
         for start, end in spans:
-            text, frame = chunk.text[start:end], caption
-            unit = EvidenceUnit(chunk_id=chunk.id, text=text, start=start, end=end, kind="table", frame=frame)
+            unit = EvidenceUnit(
+                chunk_id=chunk.id,
+                text=chunk.text[start:end],
+                start=start,
+                end=end,
+                kind="table",
+                frame=caption,
+            )
             out.append(point.model_copy(update={"unit": unit}))
     return out
 
