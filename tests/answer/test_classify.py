@@ -183,6 +183,11 @@ def test_out_of_scope_reason_reads_the_history(text: str, in_scope: bool) -> Non
             id="history-and-can-i-use",
         ),
         pytest.param("Can I use ixazomib in renal failure?", False, id="can-i-use-without-history"),
+        pytest.param(
+            "Pt progressed on dara-VMP up front. Can I just switch to an isatuximab combo at first relapse?",
+            True,
+            id="history-and-can-i-just-switch",
+        ),
     ],
 )
 def test_describes_patient(text: str, case: bool) -> None:
