@@ -538,7 +538,10 @@ def question_terms(
         if form_tokens and not any(bank.known(t) for t in form_tokens):
             unused |= form_tokens
             printed.append(names[0])
-    tokens = bank.tokens(f"{question} {drug_names} {' '.join(printed)}") - unused
+    # Only the names' words the sources use: "felzartamab", the vocabulary's name for the sources' "MOR202",
+    # would otherwise count as a term the sources never use, against a question they answer.
+    names = frozenset(t for t in bank.tokens(f"{drug_names} {' '.join(printed)}") if bank.known(t))
+    tokens = (bank.tokens(question) | names) - unused
     expanded = bank.tokens(expansion) - tokens
     weights = {t: bank.idf(t) ** config.idf_power for t in tokens}
     return QuestionTerms(

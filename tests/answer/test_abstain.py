@@ -168,3 +168,14 @@ def test_an_abbreviation_the_sources_spell_out_is_no_unknown_term(services) -> N
     answer = answer_question(question, services=services)
     assert not answer.abstained
     assert "for the whole duration of their treatment" in answer.sentences[0].text
+
+
+def test_a_vocabulary_name_the_sources_never_print_is_no_unknown_agent(services) -> None:
+    """The vocabulary names the sources' "MOR202" felzartamab; the sources never do. The question is about
+    MOR202, which they report (a phase 1/2a study with pom-dex), so it is answered, not abstained on."""
+    from assistant.answer.compose import answer_question
+
+    question = "What results did MOR202 plus pomalidomide-dexamethasone give?"
+    answer = answer_question(question, services=services)
+    assert not answer.abstained
+    assert "MOR202" in answer.sentences[0].text
