@@ -533,11 +533,11 @@ def question_terms(
     # So does an abbreviation typed in words the sources never use ("VTE prophylaxis" for their
     # "thromboprophylaxis"): its printed name stands in for it, and the typed words are no unknown terms.
     unused, printed = set(), []
-    for form, names in QueryExpander.default().typed_abbreviations(question):
+    for form, abbreviation in QueryExpander.default().typed_abbreviations(question):
         form_tokens = bank.tokens(form)
         if form_tokens and not any(bank.known(t) for t in form_tokens):
             unused |= form_tokens
-            printed.append(names[0])
+            printed.append(abbreviation.names[0])
     # Only the names' words the sources use: "felzartamab", the vocabulary's name for the sources' "MOR202",
     # would otherwise count as a term the sources never use, against a question they answer.
     names = frozenset(t for t in bank.tokens(f"{drug_names} {' '.join(printed)}") if bank.known(t))

@@ -168,21 +168,20 @@ class QueryExpander:
                 found.append(f"drug:{mention.id}")
         return found
 
-    def typed_abbreviations(self, query: str) -> list[tuple[str, tuple[str, ...]]]:
-        """Each abbreviation form typed in ``query`` ("VTE prophylaxis"), with the names the sources print."""
-        found = []
-        for pattern in self._form_patterns:
-            for match in pattern.finditer(query):
-                found.append((match.group(0), self._form_owner[match.group(0).casefold()].names))
-        return found
+    def typed_abbreviations(self, query: str) -> list[tuple[str, Abbreviation]]:
+        """Each abbreviation form typed in ``query`` ("VTE prophylaxis"), with its entry (the names the
+        sources print)."""
+        return [
+            (match.group(0), self._form_owner[match.group(0).casefold()])
+            for pattern in self._form_patterns
+            for match in pattern.finditer(query)
+        ]
 
     def _abbreviation_terms(self, query: str, add) -> None:
-        for pattern in self._form_patterns:
-            for match in pattern.finditer(query):
-                abbreviation = self._form_owner[match.group(0).casefold()]
-                for name in abbreviation.names:
-                    add(name)
-                add(abbreviation.id)
+        for _, abbreviation in self.typed_abbreviations(query):
+            for name in abbreviation.names:
+                add(name)
+            add(abbreviation.id)
         if self._name_pattern:
             for match in self._name_pattern.finditer(query):
                 add(self._name_owner[match.group(0).casefold()].id)
