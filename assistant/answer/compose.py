@@ -310,7 +310,7 @@ def factual_answer(
 ) -> dict[str, Any]:
     """The cited sentences that answer `query`, or an abstention with related passages. `label_for` (for a
     patient's question) gives a point naming a regimen the patient cannot have its "not for this patient"
-    label; an abbreviation legend is then no point (it is no evidence for a patient)."""
+    label. An abbreviation legend answers only a question asking what a term means."""
     p = phrases()
     book = book or CitationBook(services)
     config = services.bank.config
@@ -339,7 +339,7 @@ def factual_answer(
             "related": tuple(book.citations),
             "support_score": support.score,
         }
-    if label_for is not None or not asks_definition(query):
+    if not asks_definition(query):
         scored = [s for s in scored if not is_legend(s.unit)]
     points = pick_points(
         scored,

@@ -234,6 +234,14 @@ def test_a_lookup_asked_with_a_patient_labels_what_the_patient_cannot_have(servi
     assert plain.branch is None and "not for this patient" not in plain.text
 
 
+def test_a_definition_asked_with_a_patient_is_answered_from_the_legend_as_without(services) -> None:
+    case = "65M, VRd then len maintenance, progressed on len 10 mg, dara-naive"
+    with_case = answer_question("What does DKd stand for?", services=services, patient_text=case)
+    alone = answer_question("What does DKd stand for?", services=services)
+    assert alone.sentences[0].text.startswith("DKd=daratumumab plus carfilzomib plus dexamethasone")
+    assert with_case.sentences[0].text == alone.sentences[0].text
+
+
 def test_answer_patient_missing_intro_says_what_the_asked_fact_changes(services) -> None:
     # The branch is decided (progressing on len maintenance); only the salvage-transplant overlay
     # needs the remission length, so the answer must not claim the branch is still undecided.
