@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.answer.select import QuestionTerms, ScoredUnit, SentenceBank, gives_figures, lexical_coverage
+from assistant.retrieval.expansion import QueryExpander
 
 DATA = Path(__file__).parent / "data" / "abstention.yaml"
 
@@ -61,6 +62,19 @@ class AbstentionConfig(BaseModel):
         (),
         description="Agents named without a drug-name ending (aspirin, LMWH); one the corpus never uses "
         "makes the question one about an agent the sources do not cover.",
+    )
+    rate_object_patterns: tuple[str, ...] = Field(
+        (),
+        description="Where a question names what it asks the rate of (group `object`): 'the alopecia rate', "
+        "'rate of hepatitis B reactivation', 'how common is insomnia'.",
+    )
+    rate_object_generic: str = Field(
+        "",
+        description="Words of a rate's object that every trial reports (response, PFS, grade, adverse "
+        "events): such a rate needs no named detail.",
+    )
+    rate_object_min_unknown: int = Field(
+        4, description="Shorter unknown words of a rate's object are shorthand ('MRD-neg'), not a detail."
     )
     code_name_pattern: str = Field(
         "",
@@ -105,6 +119,58 @@ def asked_details(question: str, config: AbstentionConfig | None = None) -> dict
     return {p: m.group(0) for p, m in found.items() if m}
 
 
+class RateObject(BaseModel):
+    """What a question asks the rate of, beyond the outcomes every trial reports: the words the sources use
+    for it (`known`), the terms typed in the vocabulary's other forms (`alternatives`: "low platelets" or
+    "thrombocytopenia"), and the words the sources never use (`unknown`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    words: str = ""
+    known: frozenset[str] = frozenset()
+    alternatives: tuple[tuple[frozenset[str], ...], ...] = ()
+    unknown: frozenset[str] = frozenset()
+
+    def named_by(self, tokens: frozenset[str]) -> bool:
+        """Does a sentence with these tokens name the object (each term in one of its forms)?"""
+        return self.known <= tokens and all(any(alt <= tokens for alt in alts) for alts in self.alternatives)
+
+
+def asked_rate_object(
+    question: str, bank: SentenceBank, config: AbstentionConfig | None = None
+) -> RateObject:
+    """The thing whose rate the question asks ("the hair-loss rate with teclistamab": hair loss), unless it
+    is an outcome every trial reports or one of the `asked_details` (which carry their own synonyms). A term
+    of the abbreviation vocabulary ("nerve damage", "heart failure") stands for the names the sources print
+    ("peripheral neuropathy", "cardiac failure")."""
+    config = config or load_abstention_config()
+    generic = bank.tokens(config.rate_object_generic)
+    details = config.asked_details.values()
+    for pattern in config.rate_object_patterns:
+        for match in re.finditer(pattern, question, re.IGNORECASE):
+            words = match.group("object").strip()
+            # "response rate of D-Pd" asks a regimen's response rate; CRS has its synonyms in asked_details.
+            if bank.agents(words) or any(re.search(p, words, re.IGNORECASE) for p in details):
+                continue
+            rest, alternatives = words, []
+            for form, abbreviation in QueryExpander.default().typed_abbreviations(words):
+                forms = [bank.tokens(name) - generic for name in (form, *abbreviation.names)]
+                printed = tuple(dict.fromkeys(a for a in forms if a and all(bank.known(t) for t in a)))
+                if not forms[0]:  # "MRD" (negativity) is an outcome every trial reports
+                    rest = rest.replace(form, " ")
+                elif printed:
+                    alternatives.append(printed)
+                    rest = rest.replace(form, " ")
+            tokens = bank.tokens(rest) - generic
+            known = frozenset(t for t in tokens if bank.known(t))
+            unknown = frozenset(
+                t for t in tokens - known if t.isalpha() and len(t) >= config.rate_object_min_unknown
+            )
+            if known or unknown or alternatives:
+                return RateObject(words=words, known=known, alternatives=tuple(alternatives), unknown=unknown)
+    return RateObject()
+
+
 def named_agents(terms: QuestionTerms, bank: SentenceBank, config: AbstentionConfig) -> frozenset[str]:
     """The drugs and trials the question asks about, by vocabulary id. A source's name is not one: the
     "frontline-len review" is not a question about lenalidomide."""
@@ -144,7 +210,10 @@ def support_score(
         unknown_agents += tuple(
             t for code in codes for t in sorted(code) if not (bank.known(t) or t.isdigit())
         )
-    if unknown_agents:
+    # A rate of something the sources never name ("the alopecia rate with belantamab") is not given by a
+    # sentence on the drug's response rate, however well the rest of the question matches.
+    rate_object = asked_rate_object(terms.text, bank, config)
+    if unknown_agents or rate_object.unknown:
         # Every term the sources never use is named, not only the agents ("IgG" beside "IVIG").
         return Support(score=0.0, abstain=True, unknown_terms=unknown, best_chunk=None)
     named = named_agents(terms, bank, config)
@@ -176,6 +245,8 @@ def support_score(
             not gives_figures(unit.scoring_text, terms.figures)
             or (dosed and not dosed & bank.agents(unit.scoring_text))
             or (details and not names_detail)
+            # A rate of what the question counts ("infusion reactions"), not of something else.
+            or not rate_object.named_by(sentence_tokens)
             # "ICARIA PFS in del(17p)": another trial's del(17p) result is no answer either, nor is another
             # trial's figure of the asked kind ("DREAMM-8 belantamab dose": DREAMM-2's 2.5 mg/kg).
             or ((details or terms.figures) and not on_asked_trial)

@@ -22,7 +22,7 @@ import numpy as np
 import yaml
 
 from assistant.answer import constrain
-from assistant.answer.abstain import Support, asked_figure_patterns, support_score
+from assistant.answer.abstain import Support, asked_figure_patterns, asked_rate_object, support_score
 from assistant.answer.annotate import annotate_regimens, cell_abbreviations, drop_reference_markers
 from assistant.answer.classify import (
     NOT_CLINICAL,
@@ -39,6 +39,7 @@ from assistant.answer.models import Answer, AnswerSentence, Citation, TurnKind
 from assistant.answer.select import (
     QuestionTerms,
     ScoredUnit,
+    demote_units,
     is_legend,
     labelled_row,
     pick_points,
@@ -282,7 +283,18 @@ def _evidence(
     terms = question_terms(query, expansion, services.bank, figures=asked_figure_patterns(query))
     vector = np.asarray(services.embedder.embed_query(query), dtype=np.float32)
     vector /= max(float(np.linalg.norm(vector)), 1e-12)
-    return terms, score_units(terms, vector, passages, services.bank, allowed=allowed)
+    scored = score_units(terms, vector, passages, services.bank, allowed=allowed)
+    # "How common were low platelet counts with melflufen?" is answered by the sentence naming
+    # thrombocytopenia, not by melflufen's response rate.
+    rate_object = asked_rate_object(query, services.bank)
+    if rate_object.known or rate_object.alternatives:
+        bank = services.bank
+        scored = demote_units(
+            scored,
+            lambda s: rate_object.named_by(bank.tokens(s.unit.scoring_text)),
+            bank.config.unnamed_object_factor,
+        )
+    return terms, scored
 
 
 def _related(passages: Sequence[Passage], book: CitationBook, limit: int = 3) -> list[AnswerSentence]:

@@ -57,6 +57,7 @@ class SelectionConfig(BaseModel):
     passage_context: float
     idf_power: float
     legend_factor: float
+    unnamed_object_factor: float = 1.0
     fragment_factor: float
     fragment_words: int
     row_factor: float
@@ -671,6 +672,14 @@ def score_units(
         )
     scored.sort(key=lambda s: -s.score)
     return scored
+
+
+def demote_units(
+    scored: Sequence[ScoredUnit], keep: Callable[[ScoredUnit], bool], factor: float
+) -> list[ScoredUnit]:
+    """`scored` with the units failing `keep` scored down by `factor`, best first again."""
+    rescored = [s if keep(s) else s.model_copy(update={"score": round(s.score * factor, 6)}) for s in scored]
+    return sorted(rescored, key=lambda s: -s.score)
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:

@@ -26,7 +26,7 @@ from assistant.answer.abstain import asked_figure_kinds
         pytest.param("What's the usual dose of melflufen?", ["dose"], id="whats-the-dose-of"),
         pytest.param("Did high dose melphalan help?", [], id="high-dose-is-no-dose-question"),
         pytest.param("Weekly vs every-other-week dosing: which gave longer PFS?", [], id="schedule-not-dose"),
-        pytest.param("What was the grade >=3 CRS rate with elranatamab?", ["severe"], id="severity"),
+        pytest.param("What was the grade >=3 CRS rate with elranatamab?", ["rate", "severe"], id="severity"),
         pytest.param("What grade 3/4 toxicities come with PVd?", ["severe"], id="grade-3-4"),
         pytest.param("Does grade 1 neuropathy matter?", [], id="low-grade-is-no-severity-ask"),
     ],
@@ -179,3 +179,87 @@ def test_a_vocabulary_name_the_sources_never_print_is_no_unknown_agent(services)
     answer = answer_question(question, services=services)
     assert not answer.abstained
     assert "MOR202" in answer.sentences[0].text
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "known", "unknown"),
+    [
+        pytest.param(
+            "What is the hair-loss rate with teclistamab?", "hair-loss", set(), {"hair", "loss"}, id="x-rate"
+        ),
+        pytest.param("Rate of alopecia with belantamab?", "alopecia", set(), {"alopecia"}, id="rate-of-x"),
+        pytest.param("How common is insomnia on Pd?", "insomnia", set(), {"insomnia"}, id="how-common-is-x"),
+        pytest.param(
+            "What proportion of patients had dysgeusia on talquetamab?",
+            "dysgeusia",
+            set(),
+            {"dysgeusia"},
+            id="proportion-of-patients-had-x",
+        ),
+        pytest.param(
+            "How common are heart attacks with carfilzomib?",
+            "heart attacks",
+            {"heart"},
+            {"attack"},
+            id="known-and-unknown-words",
+        ),
+        # Outcomes every trial reports, a regimen, a detail with its own synonyms, shorthand: no object.
+        pytest.param("What was the overall response rate with KRd?", "", set(), set(), id="response-rate"),
+        pytest.param("MM-014: response rate of D-Pd?", "", set(), set(), id="rate-of-a-regimen"),
+        pytest.param(
+            "What was the grade >=3 CRS rate with elranatamab?", "", set(), set(), id="asked-detail"
+        ),
+        pytest.param("KarMMa-3: what MRD-neg rate?", "", set(), set(), id="shorthand"),
+    ],
+)
+def test_a_rate_question_names_what_it_counts(services, question, words, known, unknown) -> None:
+    from assistant.answer.abstain import asked_rate_object
+
+    found = asked_rate_object(question, services.bank)
+    assert (found.words, set(found.known), set(found.unknown)) == (words, known, unknown)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Before, each was answered with the drug's response rate or another toxicity's figure.
+        pytest.param("What is the hair-loss rate with teclistamab?", id="never-named-toxicity"),
+        pytest.param("What was the cataract rate with belantamab in DREAMM-2?", id="never-named-in-trial"),
+        pytest.param("Rate of hepatitis B reactivation with daratumumab?", id="partly-never-named"),
+        pytest.param("How often does weight loss occur with talquetamab?", id="everyday-words"),
+        # "rash" is in the sources (with carfilzomib), never with talquetamab: no sentence names it.
+        pytest.param("What is the rash rate with talquetamab?", id="named-elsewhere-not-here"),
+    ],
+)
+def test_a_rate_of_something_the_sources_never_count_abstains(services, question: str) -> None:
+    from assistant.answer.compose import answer_question
+
+    assert answer_question(question, services=services).abstained
+
+
+def test_a_rate_the_sources_give_in_other_words_is_answered(services) -> None:
+    """The question's "heart failure" is the Belgian review's "cardiac failure can occur, albeit in less
+    than 5%"; "infusion reactions" the Korean review's "infusion-related reactions (IRR)"."""
+    from assistant.answer.compose import answer_question
+
+    answer = answer_question(
+        "Carfilzomib in someone with cardiac history: how common is heart failure?", services=services
+    )
+    assert not answer.abstained
+    assert "less than 5%" in answer.text
+    infusion = answer_question("How common are infusion reactions with daratumumab?", services=services)
+    assert not infusion.abstained and "50%" in infusion.text
+
+
+def test_a_rate_asked_in_everyday_words_is_named_by_the_sources_term(services) -> None:
+    """The vocabulary has "nerve damage" and "low platelets" as everyday forms of the sources' "peripheral
+    neuropathy" and "thrombocytopenia": a sentence naming those names the asked rate's object."""
+    from assistant.answer.abstain import asked_rate_object
+
+    tokens = services.bank.tokens
+    nerve = asked_rate_object("How often does nerve damage show up on bortezomib retreatment?", services.bank)
+    assert nerve.unknown == frozenset()
+    assert nerve.named_by(tokens("Peripheral neuropathy during bortezomib retreatment occurred in 49%"))
+    assert not nerve.named_by(tokens("The ORR to bortezomib retreatment was 40%"))
+    platelets = asked_rate_object("Melflufen: how common were low platelet counts?", services.bank)
+    assert platelets.named_by(tokens("thrombocytopenia (in 62% of patients)"))
