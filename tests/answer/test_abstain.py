@@ -263,3 +263,16 @@ def test_a_rate_asked_in_everyday_words_is_named_by_the_sources_term(services) -
     assert not nerve.named_by(tokens("The ORR to bortezomib retreatment was 40%"))
     platelets = asked_rate_object("Melflufen: how common were low platelet counts?", services.bank)
     assert platelets.named_by(tokens("thrombocytopenia (in 62% of patients)"))
+
+
+def test_how_frequent_asks_for_a_figure(services) -> None:
+    """The words "how frequent" ask for a rate as "how often" do: the CARTITUDE-1 passage's "Cytokine
+    release syndrome occurred in 27 (93%) of 29 patients" answers it (it was declined)."""
+    from assistant.answer.compose import answer_question
+
+    answer = answer_question(
+        "How frequent was cytokine release syndrome with cilta-cel (LCAR-B38M/JNJ-4528) in CARTITUDE-1?",
+        services=services,
+    )
+    assert not answer.abstained
+    assert "93%" in answer.text
