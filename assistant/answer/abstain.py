@@ -223,6 +223,11 @@ def support_score(
     asks_dose = "dose" in asked_figure_kinds(terms.text, config)
     dosed = dosed_drugs(terms.text, bank, config) if asks_dose else set()
     details = asked_details(terms.text, config) if terms.asks_number else {}
+
+    def other_agents_only(text: str) -> bool:
+        agents = bank.agents(text) - set(config.backbone_drugs)
+        return bool(named and agents) and not agents & named
+
     # A sentence naming the asked detail in other words ("cytokine release syndrome" for "CRS") covers the
     # question's words for it.
     detail_tokens = frozenset().union(*(bank.tokens(words) for words in details.values()))
@@ -245,8 +250,10 @@ def support_score(
             not gives_figures(unit.scoring_text, terms.figures)
             or (dosed and not dosed & bank.agents(unit.scoring_text))
             or (details and not names_detail)
-            # A rate of what the question counts ("infusion reactions"), not of something else.
+            # A rate of what the question counts ("infusion reactions"), not of something else, nor its rate
+            # with another drug the sentence names ("cardiac failure" with carfilzomib, for daratumumab).
             or not rate_object.named_by(sentence_tokens)
+            or ((rate_object.words or details) and other_agents_only(unit.scoring_text))
             # "ICARIA PFS in del(17p)": another trial's del(17p) result is no answer either, nor is another
             # trial's figure of the asked kind ("DREAMM-8 belantamab dose": DREAMM-2's 2.5 mg/kg).
             or ((details or terms.figures) and not on_asked_trial)
@@ -261,7 +268,9 @@ def support_score(
         # question's words it shares.
         if (
             names_detail
+            and terms.trials
             and on_asked_trial
+            and not other_agents_only(unit.scoring_text)
             and gives_figures(unit.scoring_text, terms.figures or (bank.config.gives_figure,))
         ):
             coverage = max(coverage, config.threshold)

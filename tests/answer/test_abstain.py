@@ -229,6 +229,13 @@ def test_a_rate_question_names_what_it_counts(services, question, words, known, 
         pytest.param("How often does weight loss occur with talquetamab?", id="everyday-words"),
         # "rash" is in the sources (with carfilzomib), never with talquetamab: no sentence names it.
         pytest.param("What is the rash rate with talquetamab?", id="named-elsewhere-not-here"),
+        # A toxicity's rate the sources give with another drug the sentence names: cardiac failure "in less
+        # than 5%" with carfilzomib, IRR in "approximately 50%" with dara, neuropathy in 49% with bortezomib.
+        pytest.param("What is the rate of cardiac failure with daratumumab?", id="rate-with-another-drug"),
+        pytest.param("Infusion reaction rate with isatuximab?", id="rate-with-another-antibody"),
+        pytest.param(
+            "What is the rate of peripheral neuropathy with carfilzomib?", id="detail-with-another-pi"
+        ),
     ],
 )
 def test_a_rate_of_something_the_sources_never_count_abstains(services, question: str) -> None:
