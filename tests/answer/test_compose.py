@@ -393,3 +393,11 @@ def test_abbreviation_legends_answer_only_what_a_term_means(services) -> None:
     assert points and not [t for t in points if legend.search(t)]
     meaning = answer_question("What does DKd stand for?", services=services)
     assert legend.search(next(s.text for s in meaning.sentences if s.role == "lead"))
+
+
+def test_a_toxicity_asked_in_everyday_words_leads_with_the_sources_term(services) -> None:
+    """Asked about "eye problems", the sources' "corneal toxicity (keratopathy)" is the answer; it was five
+    points on belantamab's mechanism and approval."""
+    answer = answer_question("What eye problems should I expect with belantamab?", services=services)
+    assert not answer.abstained
+    assert "keratopathy" in answer.sentences[0].text

@@ -30,6 +30,10 @@ def expander() -> QueryExpander:
         pytest.param("daratumumab with lenalidomide and dexamethasone", "DRd", id="drug-list"),
         pytest.param("VTE prophylaxis on pom-dex", "thromboprophylaxis", id="vte-prophylaxis"),
         pytest.param("OPTIMISM trial", "OPTIMISMM", id="trial-spelling"),
+        # Everyday words for the toxicities the sources name technically.
+        pytest.param("eye problems with belantamab", "keratopathy", id="eye-is-ocular"),
+        pytest.param("nerve damage on bortezomib", "peripheral neuropathy", id="nerve-damage"),
+        pytest.param("low platelets on melflufen", "thrombocytopenia", id="low-platelets"),
     ],
 )
 def test_expand_adds_counterpart(expander, query, expected):
