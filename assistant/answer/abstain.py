@@ -34,6 +34,9 @@ class AbstentionConfig(BaseModel):
     missing_figure_factor: float = Field(
         0.75, description="Support multiplier when a figure is asked but absent."
     )
+    missing_detail_factor: float = Field(
+        1.0, description="Support multiplier when the asked subgroup / toxicity is not named in the sentence."
+    )
     figure_kinds: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="kind -> {asks: question pattern, gives: sentence pattern}: a question asking for a "
@@ -249,16 +252,18 @@ def support_score(
         if (
             not gives_figures(unit.scoring_text, terms.figures)
             or (dosed and not dosed & bank.agents(unit.scoring_text))
-            or (details and not names_detail)
-            # A rate of what the question counts ("infusion reactions"), not of something else, nor its rate
-            # with another drug the sentence names ("cardiac failure" with carfilzomib, for daratumumab).
-            or not rate_object.named_by(sentence_tokens)
+            # A toxicity's rate with another drug the sentence names ("cardiac failure" with carfilzomib, for
+            # daratumumab) is no answer.
             or ((rate_object.words or details) and other_agents_only(unit.scoring_text))
             # "ICARIA PFS in del(17p)": another trial's del(17p) result is no answer either, nor is another
             # trial's figure of the asked kind ("DREAMM-8 belantamab dose": DREAMM-2's 2.5 mg/kg).
             or ((details or terms.figures) and not on_asked_trial)
         ):
             coverage *= config.missing_figure_factor
+        # The asked subgroup or toxicity is the crux: a sentence that does not name it ("response rate of
+        # about 31%" for "keratopathy rate") supports less still, on top of any missing figure.
+        if (details and not names_detail) or not rate_object.named_by(sentence_tokens):
+            coverage *= config.missing_detail_factor
         if (named and not named & bank.agents(candidate.passage.chunk.text)) or (
             unlisted and not unlisted & passage_tokens
         ):

@@ -233,6 +233,10 @@ def test_a_rate_question_names_what_it_counts(services, question, words, known, 
         # than 5%" with carfilzomib, IRR in "approximately 50%" with dara, neuropathy in 49% with bortezomib.
         pytest.param("What is the rate of cardiac failure with daratumumab?", id="rate-with-another-drug"),
         pytest.param("Infusion reaction rate with isatuximab?", id="rate-with-another-antibody"),
+        # "response rate of about 31%" in DREAMM-2, its keratopathy named only as dose-limiting, no rate.
+        pytest.param(
+            "Keratopathy rate with single-agent belantamab in DREAMM-2?", id="another-rate-same-trial"
+        ),
         pytest.param(
             "What is the rate of peripheral neuropathy with carfilzomib?", id="detail-with-another-pi"
         ),
