@@ -29,6 +29,7 @@ from assistant.answer.abstain import asked_figure_kinds
         pytest.param("What was the grade >=3 CRS rate with elranatamab?", ["rate", "severe"], id="severity"),
         pytest.param("What grade 3/4 toxicities come with PVd?", ["severe"], id="grade-3-4"),
         pytest.param("Does grade 1 neuropathy matter?", [], id="low-grade-is-no-severity-ask"),
+        pytest.param("What's the right revlimid dose on dialysis?", ["dose"], id="whats-the-drug-dose"),
     ],
 )
 def test_asked_figure_kinds(question: str, kinds: list[str]) -> None:
@@ -203,6 +204,20 @@ def test_a_vocabulary_name_the_sources_never_print_is_no_unknown_agent(services)
             {"attack"},
             id="known-and-unknown-words",
         ),
+        pytest.param(
+            "Kyprolis and hair loss: how often?",
+            "hair loss",
+            set(),
+            {"hair", "loss"},
+            id="object-then-how-often",
+        ),
+        pytest.param(
+            "How often does teclistamab actually cause hair loss?",
+            "hair loss",
+            set(),
+            {"hair", "loss"},
+            id="how-often-does-it-cause",
+        ),
         # Outcomes every trial reports, a regimen, a detail with its own synonyms, shorthand: no object.
         pytest.param("What was the overall response rate with KRd?", "", set(), set(), id="response-rate"),
         pytest.param("MM-014: response rate of D-Pd?", "", set(), set(), id="rate-of-a-regimen"),
@@ -287,3 +302,18 @@ def test_how_frequent_asks_for_a_figure(services) -> None:
     )
     assert not answer.abstained
     assert "93%" in answer.text
+
+
+def test_a_brand_name_is_its_drug_not_a_term_the_sources_never_use(services) -> None:
+    """The sources print "carfilzomib", never "Kyprolis": the brand name stands for the drug, so the question
+    is answered from the carfilzomib passages instead of declined as about "Kyprolis", never mentioned."""
+    from assistant.answer.compose import answer_question
+    from assistant.answer.select import question_terms
+
+    question = "Kyprolis and heart failure: how often?"
+    terms = question_terms(question, question, services.bank)
+    assert "carfilzomib" in terms.tokens
+    assert not services.bank.tokens("Kyprolis") & terms.tokens
+    answer = answer_question(question, services=services)
+    assert not answer.abstained
+    assert "Kyprolis" not in answer.text
