@@ -401,3 +401,14 @@ def test_a_toxicity_asked_in_everyday_words_leads_with_the_sources_term(services
     answer = answer_question("What eye problems should I expect with belantamab?", services=services)
     assert not answer.abstained
     assert "keratopathy" in answer.sentences[0].text
+
+
+def test_a_question_in_everyday_words_and_brand_names_is_answered(services) -> None:
+    """The words "restart velcade" and "nerve damage" are the sources' "bortezomib retreatment" and
+    "peripheral neuropathy": the question was declined as about terms the sources never use."""
+    answer = answer_question(
+        "if we restart velcade in someone who responded before, how many get the nerve damage again?",
+        services=services,
+    )
+    assert not answer.abstained
+    assert "49%" in answer.text

@@ -34,6 +34,11 @@ def expander() -> QueryExpander:
         pytest.param("eye problems with belantamab", "keratopathy", id="eye-is-ocular"),
         pytest.param("nerve damage on bortezomib", "peripheral neuropathy", id="nerve-damage"),
         pytest.param("low platelets on melflufen", "thrombocytopenia", id="low-platelets"),
+        pytest.param("restart velcade", "retreatment", id="restart"),
+        pytest.param("cytokine storm with teclistamab", "cytokine release syndrome", id="cytokine-storm"),
+        pytest.param("Kd vs Vd - how long until it comes back?", "progression-free survival", id="lay-pfs"),
+        pytest.param("how long do people live on teclistamab", "overall survival", id="lay-os"),
+        pytest.param("which pills need a lower dose if the kidneys fail", "renal impairment", id="kidneys"),
     ],
 )
 def test_expand_adds_counterpart(expander, query, expected):
