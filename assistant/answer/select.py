@@ -532,14 +532,14 @@ def question_terms(
     # other expansions, which only may be what the question meant.
     drug_mentions = vocabulary.find_drugs(question)
     drug_names = " ".join(vocabulary.drugs[m.id].name for m in drug_mentions)
-    # So does an abbreviation typed in words the sources never use ("VTE prophylaxis" for their
-    # "thromboprophylaxis"): its printed name stands in for it, and the typed words are no unknown terms.
     unused, printed = set(), []
     # A brand name the sources never print ("Velcade", "Kyprolis") is its drug's name, not an unknown term.
     for mention in drug_mentions:
         form_tokens = bank.tokens(question[mention.start : mention.end])
         if form_tokens and not any(bank.known(t) for t in form_tokens):
             unused |= form_tokens
+    # So does an abbreviation typed in words the sources never use ("VTE prophylaxis" for their
+    # "thromboprophylaxis"): its printed name stands in for it, and the typed words are no unknown terms.
     for form, abbreviation in QueryExpander.default().typed_abbreviations(question):
         form_tokens = bank.tokens(form)
         if form_tokens and not any(bank.known(t) for t in form_tokens):
