@@ -532,18 +532,21 @@ def question_terms(
     # other expansions, which only may be what the question meant.
     drug_mentions = vocabulary.find_drugs(question)
     drug_names = " ".join(vocabulary.drugs[m.id].name for m in drug_mentions)
+
+    def never_printed(form: str) -> frozenset[str]:
+        """The typed form's words if the sources use none of them, else nothing."""
+        tokens = bank.tokens(form)
+        return tokens if not any(bank.known(t) for t in tokens) else frozenset()
+
     unused, printed = set(), []
     # A brand name the sources never print ("Velcade", "Kyprolis") is its drug's name, not an unknown term.
     for mention in drug_mentions:
-        form_tokens = bank.tokens(question[mention.start : mention.end])
-        if form_tokens and not any(bank.known(t) for t in form_tokens):
-            unused |= form_tokens
+        unused |= never_printed(question[mention.start : mention.end])
     # So does an abbreviation typed in words the sources never use ("VTE prophylaxis" for their
     # "thromboprophylaxis"): its printed name stands in for it, and the typed words are no unknown terms.
     for form, abbreviation in QueryExpander.default().typed_abbreviations(question):
-        form_tokens = bank.tokens(form)
-        if form_tokens and not any(bank.known(t) for t in form_tokens):
-            unused |= form_tokens
+        if words := never_printed(form):
+            unused |= words
             printed.append(abbreviation.names[0])
     # Only the names' words the sources use: "felzartamab", the vocabulary's name for the sources' "MOR202",
     # would otherwise count as a term the sources never use, against a question they answer.
