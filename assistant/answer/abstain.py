@@ -19,7 +19,14 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answer.select import QuestionTerms, ScoredUnit, SentenceBank, gives_figures, lexical_coverage
+from assistant.answer.select import (
+    QuestionTerms,
+    RateObject,
+    ScoredUnit,
+    SentenceBank,
+    gives_figures,
+    lexical_coverage,
+)
 from assistant.retrieval.expansion import QueryExpander
 
 DATA = Path(__file__).parent / "data" / "abstention.yaml"
@@ -122,23 +129,6 @@ def asked_details(question: str, config: AbstentionConfig | None = None) -> dict
     return {p: m.group(0) for p, m in found.items() if m}
 
 
-class RateObject(BaseModel):
-    """What a question asks the rate of, beyond the outcomes every trial reports: the words the sources use
-    for it (`known`), the terms typed in the vocabulary's other forms (`alternatives`: "low platelets" or
-    "thrombocytopenia"), and the words the sources never use (`unknown`)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    words: str = ""
-    known: frozenset[str] = frozenset()
-    alternatives: tuple[tuple[frozenset[str], ...], ...] = ()
-    unknown: frozenset[str] = frozenset()
-
-    def named_by(self, tokens: frozenset[str]) -> bool:
-        """Does a sentence with these tokens name the object (each term in one of its forms)?"""
-        return self.known <= tokens and all(any(alt <= tokens for alt in alts) for alts in self.alternatives)
-
-
 def asked_rate_object(
     question: str, bank: SentenceBank, config: AbstentionConfig | None = None
 ) -> RateObject:
@@ -215,7 +205,7 @@ def support_score(
         )
     # A rate of something the sources never name ("the alopecia rate with belantamab") is not given by a
     # sentence on the drug's response rate, however well the rest of the question matches.
-    rate_object = asked_rate_object(terms.text, bank, config)
+    rate_object = terms.rate_object
     if unknown_agents or rate_object.unknown:
         # Every term the sources never use is named, not only the agents ("IgG" beside "IVIG").
         return Support(score=0.0, abstain=True, unknown_terms=unknown, best_chunk=None)

@@ -280,15 +280,21 @@ def _evidence(
     query: str, passages: Sequence[Passage], services: Services, allowed: set[str] | None = None
 ) -> tuple[QuestionTerms, list[ScoredUnit]]:
     expansion = QueryExpander.default().expand(query).text
-    terms = question_terms(query, expansion, services.bank, figures=asked_figure_patterns(query))
+    bank = services.bank
+    terms = question_terms(
+        query,
+        expansion,
+        bank,
+        figures=asked_figure_patterns(query),
+        rate_object=asked_rate_object(query, bank),
+    )
     vector = np.asarray(services.embedder.embed_query(query), dtype=np.float32)
     vector /= max(float(np.linalg.norm(vector)), 1e-12)
-    scored = score_units(terms, vector, passages, services.bank, allowed=allowed)
+    scored = score_units(terms, vector, passages, bank, allowed=allowed)
     # "How common were low platelet counts with melflufen?" is answered by the sentence naming
     # thrombocytopenia, not by melflufen's response rate.
-    rate_object = asked_rate_object(query, services.bank)
+    rate_object = terms.rate_object
     if rate_object.known or rate_object.alternatives:
-        bank = services.bank
         scored = demote_units(
             scored,
             lambda s: rate_object.named_by(bank.tokens(s.unit.scoring_text)),

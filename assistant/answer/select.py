@@ -500,6 +500,23 @@ def _save_vectors(path: Path, digest: str, matrix: np.ndarray) -> None:
         pass  # a read-only index folder only costs the next process the embedding time
 
 
+class RateObject(BaseModel):
+    """What a question asks the rate of, beyond the outcomes every trial reports: the words the sources use
+    for it (`known`), the terms typed in the vocabulary's other forms (`alternatives`: "low platelets" or
+    "thrombocytopenia"), and the words the sources never use (`unknown`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    words: str = ""
+    known: frozenset[str] = frozenset()
+    alternatives: tuple[tuple[frozenset[str], ...], ...] = ()
+    unknown: frozenset[str] = frozenset()
+
+    def named_by(self, tokens: frozenset[str]) -> bool:
+        """Does a sentence with these tokens name the object (each term in one of its forms)?"""
+        return self.known <= tokens and all(any(alt <= tokens for alt in alts) for alts in self.alternatives)
+
+
 class QuestionTerms(BaseModel):
     """What the question is about, for scoring and abstention."""
 
@@ -518,13 +535,19 @@ class QuestionTerms(BaseModel):
     # figure_kinds in data/abstention.yaml. Empty: any figure will do when `asks_number`. Selection and
     # the abstention check both read it from here, so they always agree on what was asked.
     figures: tuple[str, ...] = ()
+    # What a rate question counts (abstain.asked_rate_object), read here by ranking and abstention alike.
+    rate_object: RateObject = RateObject()
     weights: dict[str, float] = {}  # token -> idf ** power, for the question's own tokens
     expanded_weights: dict[str, float] = {}  # the same for tokens added by abbreviation expansion
     total_weight: float = 0.0
 
 
 def question_terms(
-    question: str, expansion: str, bank: SentenceBank, figures: Sequence[str] = ()
+    question: str,
+    expansion: str,
+    bank: SentenceBank,
+    figures: Sequence[str] = (),
+    rate_object: RateObject | None = None,
 ) -> QuestionTerms:
     vocabulary = bank.vocabulary
     config = bank.config
@@ -567,6 +590,7 @@ def question_terms(
         asks_number=bool(re.search(config.asks_for_number, question, re.IGNORECASE)),
         asks_table=bool(re.search(config.asks_for_table, question, re.IGNORECASE)),
         figures=tuple(figures),
+        rate_object=rate_object or RateObject(),
         documents=frozenset(
             doc
             for doc, pattern in config.document_patterns.items()
