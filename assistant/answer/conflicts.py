@@ -76,15 +76,27 @@ def names_pattern(names: Sequence[str]) -> str:
 
 
 def endpoint_figures(text: str, config: ConflictConfig) -> dict[str, frozenset[str]]:
-    """Each endpoint's figures: the first figure within `figure_window` characters after each mention."""
+    """Each endpoint's figures: the first figure starting within `figure_window` characters after each
+    mention, read whole, unless another endpoint is named before it ("superior in terms of progression-free
+    survival ... (HR 0.53": 0.53 is the hazard ratio, no median)."""
     found: dict[str, set[str]] = {}
-    for endpoint, names in config.endpoints.items():
-        pattern = names_pattern(names)
-        for mention in re.finditer(rf"\b(?:{pattern})\b", text, re.IGNORECASE):
-            window = text[mention.end() : mention.end() + config.figure_window]
-            figures = [(by, f) for by, f in _FIGURE.findall(window) if f not in config.ignored_figures]
-            if figures and not figures[0][0]:  # "improved PFS by 4 months" is a difference, not a result
-                found.setdefault(endpoint, set()).add(figures[0][1].replace("·", "."))
+    mentions = {
+        endpoint: list(re.finditer(rf"\b(?:{names_pattern(names)})\b", text, re.IGNORECASE))
+        for endpoint, names in config.endpoints.items()
+    }
+    for endpoint, own in mentions.items():
+        others = [m.start() for e, ms in mentions.items() if e != endpoint for m in ms]
+        for mention in own:
+            end = mention.end() + config.figure_window
+            figures = [
+                f
+                for f in _FIGURE.finditer(text, mention.end())
+                if f.start() < end and f.group(2) not in config.ignored_figures
+            ]
+            if not figures or any(mention.end() <= o < figures[0].start() for o in others):
+                continue
+            if not figures[0].group(1):  # "improved PFS by 4 months" is a difference, not a result
+                found.setdefault(endpoint, set()).add(figures[0].group(2).replace("·", "."))
     return {endpoint: frozenset(values) for endpoint, values in found.items()}
 
 

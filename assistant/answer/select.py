@@ -540,6 +540,9 @@ class QuestionTerms(BaseModel):
     weights: dict[str, float] = {}  # token -> idf ** power, for the question's own tokens
     expanded_weights: dict[str, float] = {}  # the same for tokens added by abbreviation expansion
     total_weight: float = 0.0
+    # One term in two spellings (QueryExpander.equivalent_terms): the question's tokens for it, and the
+    # tokens of the other spelling, which name it as fully ("Vd" / "bortezomib plus dexamethasone").
+    equivalents: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
 
 def question_terms(
@@ -575,6 +578,13 @@ def question_terms(
     # would otherwise count as a term the sources never use, against a question they answer.
     names = frozenset(t for t in bank.tokens(f"{drug_names} {' '.join(printed)}") if bank.known(t))
     tokens = (bank.tokens(question) | names) - unused
+    # Drug shorthand already stands for its name at full weight; crediting it again would count it twice.
+    shorthand = frozenset().union(*(bank.tokens(question[m.start : m.end]) for m in drug_mentions))
+    equivalents = []
+    for typed, other in QueryExpander.default().equivalent_terms(question):
+        typed_tokens, other_tokens = (bank.tokens(typed) & tokens) - shorthand, bank.tokens(other)
+        if typed_tokens and other_tokens and not typed_tokens & other_tokens:
+            equivalents.append((typed_tokens, other_tokens))
     expanded = bank.tokens(expansion) - tokens
     weights = {t: bank.idf(t) ** config.idf_power for t in tokens}
     return QuestionTerms(
@@ -584,6 +594,7 @@ def question_terms(
         weights=weights,
         expanded_weights={t: 0.5 * bank.idf(t) ** config.idf_power for t in expanded},
         total_weight=sum(weights.values()),
+        equivalents=tuple(equivalents),
         trials=frozenset(m.id for m in vocabulary.find_trials(question)),
         regimens=frozenset(m.id for m in vocabulary.find_regimens(question)),
         numbers=frozenset(n.replace("·", ".") for n in _NUMBER.findall(question)),
@@ -606,11 +617,17 @@ def gives_figures(text: str, figures: Sequence[str]) -> bool:
 
 def lexical_coverage(terms: QuestionTerms, tokens: frozenset[str], bank: SentenceBank) -> float:
     """idf-weighted share of the question's content tokens present; a token added by abbreviation
-    expansion ("carfilzomib" for "Kd") counts half. `bank` is kept for a uniform signature."""
+    expansion ("carfilzomib" for "Kd") counts half, but a term printed in its other spelling counts in full
+    ("PFS" for "progression-free survival", "Vd" for "bortezomib plus dexamethasone": the IMWG review spells
+    out what the question abbreviates). `bank` is kept for a uniform signature."""
     if terms.total_weight == 0:
         return 0.0
     weights, expanded = terms.weights, terms.expanded_weights
     hit = sum(weights[t] for t in tokens if t in weights) + sum(expanded[t] for t in tokens if t in expanded)
+    spelled_otherwise = {
+        t for typed, other in terms.equivalents if other <= tokens for t in typed - tokens
+    }
+    hit += sum(weights.get(t, 0.0) for t in spelled_otherwise)
     return min(hit / terms.total_weight, 1.0)
 
 

@@ -77,8 +77,11 @@ def with_outcome_rows(
     covered = frozenset().union(*given)
     taken = {(p.unit.chunk_id, p.unit.start) for p in points}
     found = [p for p, outcomes in zip(points, given, strict=True) if p.unit.kind == "row" and outcomes]
-    for candidate in scored:
-        if covered >= wanted or candidate.score < floor:
+    # The chosen points' own reviews' tables first: their subgroup is the one the prose describes.
+    cited_docs = {p.passage.chunk.doc_id for p in points}
+    eligible = [c for c in scored if c.score >= floor]
+    for candidate in sorted(eligible, key=lambda c: c.passage.chunk.doc_id not in cited_docs):
+        if covered >= wanted:
             break
         if candidate.unit.kind != "row" or (candidate.unit.chunk_id, candidate.unit.start) in taken:
             continue

@@ -65,6 +65,11 @@ def _is_case_sensitive(form: str) -> bool:
     return len(form) <= 2 and form.isupper()
 
 
+def _is_abbreviation(form: str) -> bool:
+    # Typed as an abbreviation ("PFS", "autoSCT"), not as everyday words ("nerve damage", "toxicity").
+    return sum(c.isupper() for c in form) >= 2
+
+
 def _word_pattern(terms: list[str], flags: int = 0) -> re.Pattern[str] | None:
     if not terms:
         return None
@@ -176,6 +181,30 @@ class QueryExpander:
             for pattern in self._form_patterns
             for match in pattern.finditer(query)
         ]
+
+    def equivalent_terms(self, query: str) -> list[tuple[str, str]]:
+        """(typed, printed) pairs of one term in two spellings: an abbreviation typed as one ("PFS", "ASCT":
+        two capitals or more) and the names the sources print for it, a full name typed and its
+        abbreviations, a regimen code and the regimen spelled out ("Vd", "bortezomib plus dexamethasone").
+
+        A sentence printing either spelling names the term (select.lexical_coverage). Everyday forms
+        ("nerve damage") and drug shorthand ("len") are handled where the question's terms are read.
+        """
+        pairs = [
+            (form, name)
+            for form, abbreviation in self.typed_abbreviations(query)
+            if _is_abbreviation(form)
+            for name in abbreviation.names
+        ]
+        if self._name_pattern:
+            for match in self._name_pattern.finditer(query):
+                owner = self._name_owner[match.group(0).casefold()]
+                pairs += [(match.group(0), form) for form in owner.forms if _is_abbreviation(form)]
+        vocabulary = self._vocabulary
+        for mention in vocabulary.find_regimens(query):
+            if regimen := vocabulary.regimens.get(mention.id):
+                pairs.append((query[mention.start : mention.end], regimen.name))
+        return pairs
 
     def _abbreviation_terms(self, query: str, add) -> None:
         for _, abbreviation in self.typed_abbreviations(query):

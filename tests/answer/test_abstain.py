@@ -77,6 +77,8 @@ def test_named_agents_are_what_the_question_asks_about_not_its_source_or_steroid
             "Which belantamab dose was given with pomalidomide-dexamethasone in the DREAMM-8 study?",
             id="figure-from-another-trial",
         ),
+        # BELLINI's design sentence names venetoclax, Vd and the trial but gives no dose.
+        pytest.param("What dose of venetoclax was given with Vd in BELLINI?", id="dose-never-given"),
         # "CRS ... mostly of grades 1-2" gives no rate of grade >= 3 CRS.
         pytest.param(
             "How often was CRS grade 3 or higher with elranatamab in MagnetisMM-3?", id="severity-not-given"

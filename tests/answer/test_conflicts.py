@@ -94,6 +94,20 @@ def test_endpoint_figures_skip_differences_and_read_the_first_figure_after_the_e
     assert _same("11.20", "11.2") and not _same("75", "76.2")
 
 
+def test_endpoint_figures_read_a_figure_whole_and_leave_another_endpoints_figure_to_it():
+    """IMWG: "superior ... in terms of progression-free survival, both in patients with previous lenalidomide
+    exposure (HR 0.53 ...": the 60-character window ended inside "0.53", read as a PFS of "0", so a
+    subgroup's median PFS counted as given and its table row was never added."""
+    text = (
+        "DKd was superior to Kd in terms of progression-free survival, both in patients with previous "
+        "lenalidomide exposure (HR 0.53 [95% CI 0.34-0.82]) and in len-refractory patients (HR 0.47)."
+    )
+    assert endpoint_figures(text, load_config()) == {"HR": frozenset({"0.53", "0.47"})}
+    assert endpoint_figures("median overall survival of 41.4 months", load_config()) == {
+        "OS": frozenset({"41.4"})
+    }
+
+
 def test_the_answer_shows_both_sides_with_their_years(services):
     answer = answer_question("MM-014: response rate of D-Pd in len-refractory patients?", services=services)
     line = next(s for s in answer.sentences if s.role == "conflict")

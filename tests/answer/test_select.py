@@ -13,9 +13,12 @@ from assistant.answer.select import (
     _entity_points,
     is_run_in_title,
     join_neighbours,
+    lexical_coverage,
     merge_adjacent,
     pick_points,
+    question_terms,
 )
+from assistant.retrieval.expansion import QueryExpander
 from assistant.retrieval.models import Passage
 
 # barila-2025 describes MajesTEC-1 in a sentence without a figure, then gives figures in the next ones.
@@ -257,3 +260,18 @@ def test_plain_english_retreatment_question_is_answered(services) -> None:
     answer = answer_question(question, services=services)
     assert not answer.abstained
     assert any(c.doc == "korean-2020" for c in answer.citations)
+
+
+def test_a_term_printed_in_its_other_spelling_counts_in_full(services) -> None:
+    """The IMWG review spells out what a question abbreviates ("carfilzomib plus dexamethasone", "progression-
+    free survival" for "Kd", "PFS"): counted at half weight, as an expansion, its sentences lost to other
+    reviews' restatements of the same trial in the question's own abbreviations."""
+    question = "Kd vs Vd: PFS in ENDEAVOR?"
+    bank = services.bank
+    terms = question_terms(question, QueryExpander.default().expand(question).text, bank)
+    spelled_out = "carfilzomib plus dexamethasone vs bortezomib plus dexamethasone: progression-free survival"
+    abbreviated = "Kd versus Vd: PFS"
+    assert lexical_coverage(terms, bank.tokens(f"ENDEAVOR {spelled_out}"), bank) == pytest.approx(1.0)
+    assert lexical_coverage(terms, bank.tokens(f"ENDEAVOR {abbreviated}"), bank) == pytest.approx(1.0)
+    # Still no credit for a sentence that prints neither spelling.
+    assert lexical_coverage(terms, bank.tokens("ENDEAVOR carfilzomib"), bank) < 0.6

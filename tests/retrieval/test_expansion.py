@@ -104,3 +104,21 @@ def test_concepts_make_both_spellings_one_term(expander, short, long):
 
 def test_concepts_regimen_code_does_not_also_count_its_letters_as_drugs(expander):
     assert expander.concepts("KRd") == ["regimen:KRd"]
+
+
+@pytest.mark.parametrize(
+    ("query", "pair"),
+    [
+        pytest.param("median PFS with Kd", ("PFS", "progression-free survival"), id="abbreviation"),
+        pytest.param("overall survival with Kd", ("overall survival", "OS"), id="full-name"),
+        pytest.param("median PFS with Kd", ("Kd", "carfilzomib plus dexamethasone"), id="regimen-code"),
+    ],
+)
+def test_equivalent_terms_pair_both_spellings_of_a_term(expander, query, pair):
+    assert pair in expander.equivalent_terms(query)
+
+
+def test_equivalent_terms_leave_out_everyday_words_and_synonyms(expander):
+    """"nerve damage" and "toxicity" are forms of terms the sources print in other words, not the same
+    term: a sentence on adverse events does not name what "toxicity" asks for."""
+    assert expander.equivalent_terms("nerve damage and other toxicity in elderly patients") == []
