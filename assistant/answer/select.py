@@ -556,7 +556,12 @@ def question_terms(
     config = bank.config
     # Drug shorthand means the drug ("len-refractory" is "lenalidomide-refractory"): full weight, unlike
     # other expansions, which only may be what the question meant.
-    drug_mentions = vocabulary.find_drugs(question)
+    # A source's name ("the IMWG", "the frontline-len review") says where to look, not what to find: its
+    # words are no content, else a sentence of another review citing "IMWG criteria" would match them.
+    content = question
+    for pattern in config.document_patterns.values():
+        content = re.sub(pattern, lambda m: " " * len(m.group(0)), content, flags=re.IGNORECASE)
+    drug_mentions = vocabulary.find_drugs(content)
     drug_names = " ".join(vocabulary.drugs[m.id].name for m in drug_mentions)
 
     def never_printed(form: str) -> frozenset[str]:
@@ -577,7 +582,7 @@ def question_terms(
     # Only the names' words the sources use: "felzartamab", the vocabulary's name for the sources' "MOR202",
     # would otherwise count as a term the sources never use, against a question they answer.
     names = frozenset(t for t in bank.tokens(f"{drug_names} {' '.join(printed)}") if bank.known(t))
-    tokens = (bank.tokens(question) | names) - unused
+    tokens = (bank.tokens(content) | names) - unused
     # Drug shorthand already stands for its name at full weight; crediting it again would count it twice.
     shorthand = frozenset().union(*(bank.tokens(question[m.start : m.end]) for m in drug_mentions))
     equivalents = []

@@ -275,3 +275,22 @@ def test_a_term_printed_in_its_other_spelling_counts_in_full(services) -> None:
     assert lexical_coverage(terms, bank.tokens(f"ENDEAVOR {abbreviated}"), bank) == pytest.approx(1.0)
     # Still no credit for a sentence that prints neither spelling.
     assert lexical_coverage(terms, bank.tokens("ENDEAVOR carfilzomib"), bank) < 0.6
+
+
+@pytest.mark.parametrize(
+    ("question", "doc", "source_words"),
+    [
+        ("Which regimens does the frontline-len review find most encouraging?", "len-frontline-review",
+         {"frontlin", "len", "lenalidomid"}),
+        ("What does the IMWG advise at first relapse?", "imwg-2021", {"imwg"}),
+    ],
+)
+def test_a_sources_name_says_where_to_look_not_what_to_find(
+    services, question: str, doc: str, source_words: set[str]
+) -> None:
+    """'frontline-len review' named the document and also counted 'frontline' and 'len' as content, so a
+    sentence asking companies to report on 'frontline therapy with lenalidomide' outranked the review's
+    'most encouraging data' sentence."""
+    terms = question_terms(question, question, services.bank)
+    assert terms.documents == {doc}
+    assert not source_words & terms.tokens
