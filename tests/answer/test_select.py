@@ -294,3 +294,10 @@ def test_a_sources_name_says_where_to_look_not_what_to_find(
     terms = question_terms(question, question, services.bank)
     assert terms.documents == {doc}
     assert not source_words & terms.tokens
+
+
+def test_british_and_american_spellings_are_one_word(services) -> None:
+    """The IMWG review writes "randomised", "tumour", "multicentre"; a question typed in American spelling
+    must match them."""
+    bank = services.bank
+    assert bank.tokens("randomised multicentre tumour") == bank.tokens("randomized multicenter tumor")
