@@ -301,3 +301,5 @@ def test_british_and_american_spellings_are_one_word(services) -> None:
     must match them."""
     bank = services.bank
     assert bank.tokens("randomised multicentre tumour") == bank.tokens("randomized multicenter tumor")
+    # And the IMWG review's "previous line of therapy" is the "prior line" questions ask about.
+    assert bank.tokens("one prior line") == bank.tokens("one previous line")
