@@ -152,6 +152,7 @@ class SentenceBank:
                 document_frequency[token] = document_frequency.get(token, 0) + 1
         n = max(len(chunks), 1)
         self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
+        self._printed: str | None = None
         self.max_idf = math.log(1 + n)
 
     # ---- tokens --------------------------------------------------------------------------------
@@ -210,6 +211,12 @@ class SentenceBank:
     def idf(self, token: str) -> float:
         """Inverse document frequency; a token the corpus never uses gets the maximum."""
         return self._idf.get(token, self.max_idf)
+
+    def prints(self, phrase: str) -> bool:
+        """Does some passage print `phrase` (case and spacing aside)?"""
+        if self._printed is None:
+            self._printed = " ".join(" ".join(c.text.lower().split()) for c in self.chunks.values())
+        return " ".join(phrase.lower().split()) in self._printed
 
     def known(self, token: str) -> bool:
         return token in self._idf
@@ -565,8 +572,11 @@ def question_terms(
     drug_names = " ".join(vocabulary.drugs[m.id].name for m in drug_mentions)
 
     def never_printed(form: str) -> frozenset[str]:
-        """The typed form's words if the sources use none of them, else nothing."""
+        """The typed form's words if the sources use none of them or, a phrase of three words or more, never
+        print it whole; else nothing."""
         tokens = bank.tokens(form)
+        if len(form.split()) >= 3 and not bank.prints(form):
+            return tokens
         return tokens if not any(bank.known(t) for t in tokens) else frozenset()
 
     unused, printed = set(), []
@@ -575,6 +585,8 @@ def question_terms(
         unused |= never_printed(question[mention.start : mention.end])
     # So does an abbreviation typed in words the sources never use ("VTE prophylaxis" for their
     # "thromboprophylaxis"): its printed name stands in for it, and the typed words are no unknown terms.
+    # An everyday phrase ("how long until it comes back" for PFS) stands in when never printed whole, however
+    # common its words.
     for form, abbreviation in QueryExpander.default().typed_abbreviations(question):
         if words := never_printed(form):
             unused |= words
@@ -586,7 +598,8 @@ def question_terms(
     # Drug shorthand already stands for its name at full weight; crediting it again would count it twice.
     shorthand = frozenset().union(*(bank.tokens(question[m.start : m.end]) for m in drug_mentions))
     equivalents = []
-    for typed, other in QueryExpander.default().equivalent_terms(question):
+    # The printed names standing in are read as typed: "progression-free survival" is also "PFS".
+    for typed, other in QueryExpander.default().equivalent_terms(" ".join([question, *printed])):
         typed_tokens, other_tokens = (bank.tokens(typed) & tokens) - shorthand, bank.tokens(other)
         if typed_tokens and other_tokens and not typed_tokens & other_tokens:
             equivalents.append((typed_tokens, other_tokens))

@@ -303,3 +303,21 @@ def test_british_and_american_spellings_are_one_word(services) -> None:
     assert bank.tokens("randomised multicentre tumour") == bank.tokens("randomized multicenter tumor")
     # And the IMWG review's "previous line of therapy" is the "prior line" questions ask about.
     assert bank.tokens("one prior line") == bank.tokens("one previous line")
+
+
+def test_an_everyday_phrase_never_printed_whole_stands_for_the_sources_term(services) -> None:
+    """"how long until it comes back" is PFS in everyday words. Its words are all common in the sources, so
+    they counted as content ("back", "come", "long") and the printed name never stood in; and standing in,
+    "progression-free survival" must also match the "PFS" most sentences print."""
+    question = "Kd vs Vd - how long until it comes back?"
+    bank = services.bank
+    terms = question_terms(question, QueryExpander.default().expand(question).text, bank)
+    assert {"come", "back"}.isdisjoint(terms.tokens)
+    assert {"progress", "free", "surviv"} <= terms.tokens
+    assert lexical_coverage(terms, bank.tokens("Kd vs Vd: median PFS"), bank) == pytest.approx(1.0)
+
+
+def test_an_everyday_survival_question_is_answered_with_the_trials_figures(services) -> None:
+    answer = answer_question("On teclistamab, how long do people live?", services=services)
+    assert not answer.abstained
+    assert "21.9 months" in answer.text
