@@ -121,6 +121,11 @@ def embed_texts(embedder: Any, texts: Sequence[str]) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
+# "re-treatment", "re-induction": the prefix joins its word ("retreatment"), else "re" is dropped as a
+# stopword and a question on re-treating reads as one on treating.
+_RE_PREFIX = re.compile(r"\bre-(?=[a-z])")
+
+
 class SentenceBank:
     """Sentences and rows of every chunk, their content tokens, idf, and cached sentence embeddings.
 
@@ -171,7 +176,7 @@ class SentenceBank:
             compounds = self.config.compound_words
             words = [
                 part
-                for word in _WORD.findall(text.lower().replace("-", " "))
+                for word in _WORD.findall(_RE_PREFIX.sub("re", text.lower()).replace("-", " "))
                 for part in compounds.get(word, (word,))
             ]
             cached = frozenset(self._stem(w) for w in words if (w not in stop and len(w) > 1) or w.isdigit())

@@ -301,6 +301,8 @@ def test_british_and_american_spellings_are_one_word(services) -> None:
     must match them."""
     bank = services.bank
     assert bank.tokens("randomised multicentre tumour") == bank.tokens("randomized multicenter tumor")
+    # A hyphenated "re-" joins its word: "re-treating" is no question about treating.
+    assert bank.tokens("re-treating after re-induction") == bank.tokens("retreating after reinduction")
     # And the IMWG review's "previous line of therapy" is the "prior line" questions ask about.
     assert bank.tokens("one prior line") == bank.tokens("one previous line")
 
