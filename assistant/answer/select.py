@@ -566,13 +566,14 @@ def question_terms(
 ) -> QuestionTerms:
     vocabulary = bank.vocabulary
     config = bank.config
-    # Drug shorthand means the drug ("len-refractory" is "lenalidomide-refractory"): full weight, unlike
-    # other expansions, which only may be what the question meant.
     # A source's name ("the IMWG", "the frontline-len review") says where to look, not what to find: its
     # words are no content, else a sentence of another review citing "IMWG criteria" would match them.
+    # Blanked, not removed, so offsets into `content` are offsets into `question`.
     content = question
     for pattern in config.document_patterns.values():
         content = re.sub(pattern, lambda m: " " * len(m.group(0)), content, flags=re.IGNORECASE)
+    # Drug shorthand means the drug ("len-refractory" is "lenalidomide-refractory"): full weight, unlike
+    # other expansions, which only may be what the question meant.
     drug_mentions = vocabulary.find_drugs(content)
     drug_names = " ".join(vocabulary.drugs[m.id].name for m in drug_mentions)
 
