@@ -43,6 +43,7 @@ class SelectionConfig(BaseModel):
     max_points: int
     relative_floor: float
     second_sentence_weight: float
+    single_sentence_second: float
     sentences_per_passage: tuple[int, ...]
     passage_floor: float
     duplicate_overlap: float
@@ -784,7 +785,14 @@ def pick_points(
         by_chunk.setdefault(candidate.unit.chunk_id, []).append(candidate)
 
     def passage_score(units: list[ScoredUnit]) -> float:
-        return units[0].score + config.second_sentence_weight * (units[1].score if len(units) > 1 else 0.0)
+        if len(units) > 1:
+            second = units[1].score
+        elif len(bank.units(units[0].passage.chunk)) == 1:
+            # A passage of one sentence has no second to offer: ranked on two, it never beat a longer one.
+            second = config.single_sentence_second * units[0].score
+        else:
+            second = 0.0
+        return units[0].score + config.second_sentence_weight * second
 
     ranked = sorted(by_chunk.values(), key=lambda units: -passage_score(units))
     best = passage_score(ranked[0])

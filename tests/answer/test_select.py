@@ -323,3 +323,13 @@ def test_an_everyday_survival_question_is_answered_with_the_trials_figures(servi
     answer = answer_question("On teclistamab, how long do people live?", services=services)
     assert not answer.abstained
     assert "21.9 months" in answer.text
+
+
+def test_a_passage_of_one_sentence_can_lead_the_answer(services) -> None:
+    """barilà prints the real-life D-Pd series as a paragraph of one sentence: ranked on its best two
+    sentences, a passage with no second one lost to APOLLO's longer paragraph, which gives another figure."""
+    question = "A real-life D-Pd series: what median PFS after progressing on len?"
+    answer = answer_question(question, services=services)
+    assert not answer.abstained
+    assert answer.sentences[0].text.startswith("Interestingly, a real-life experience of D-PD")
+    assert "18.9 months" in answer.text
