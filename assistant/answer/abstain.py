@@ -166,11 +166,8 @@ def asked_rate_object(
 
 def named_agents(terms: QuestionTerms, bank: SentenceBank, config: AbstentionConfig) -> frozenset[str]:
     """The drugs and trials the question asks about, by vocabulary id. A source's name is not one: the
-    "frontline-len review" is not a question about lenalidomide."""
-    text = terms.text
-    for pattern in bank.config.document_patterns.values():
-        text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
-    return bank.agents(text) - set(config.backbone_drugs)
+    "frontline-len review" is not a question about lenalidomide (question_terms blanks it in `content`)."""
+    return bank.agents(terms.content) - set(config.backbone_drugs)
 
 
 def dosed_drugs(question: str, bank: SentenceBank, config: AbstentionConfig) -> set[str]:

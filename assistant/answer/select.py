@@ -536,6 +536,8 @@ class QuestionTerms(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     text: str
+    # The question with the sources' names blanked (same length, so offsets agree): what it asks about.
+    content: str
     tokens: frozenset[str]
     expanded_tokens: frozenset[str]
     trials: frozenset[str]
@@ -570,9 +572,11 @@ def question_terms(
     # A source's name ("the IMWG", "the frontline-len review") says where to look, not what to find: its
     # words are no content, else a sentence of another review citing "IMWG criteria" would match them.
     # Blanked, not removed, so offsets into `content` are offsets into `question`.
-    content = question
-    for pattern in config.document_patterns.values():
-        content = re.sub(pattern, lambda m: " " * len(m.group(0)), content, flags=re.IGNORECASE)
+    content, documents = question, set()
+    for doc, pattern in config.document_patterns.items():
+        content, found = re.subn(pattern, lambda m: " " * len(m.group(0)), content, flags=re.IGNORECASE)
+        if found:
+            documents.add(doc)
     # Drug shorthand means the drug ("len-refractory" is "lenalidomide-refractory"): full weight, unlike
     # other expansions, which only may be what the question meant.
     drug_mentions = vocabulary.find_drugs(content)
@@ -614,6 +618,7 @@ def question_terms(
     weights = {t: bank.idf(t) ** config.idf_power for t in tokens}
     return QuestionTerms(
         text=question,
+        content=content,
         tokens=tokens,
         expanded_tokens=expanded,
         weights=weights,
@@ -627,11 +632,7 @@ def question_terms(
         asks_table=bool(re.search(config.asks_for_table, question, re.IGNORECASE)),
         figures=tuple(figures),
         rate_object=rate_object or RateObject(),
-        documents=frozenset(
-            doc
-            for doc, pattern in config.document_patterns.items()
-            if re.search(pattern, question, re.IGNORECASE)
-        ),
+        documents=frozenset(documents),
     )
 
 
