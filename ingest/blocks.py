@@ -38,6 +38,7 @@ TRAILING_FUNCTION_WORDS = {w.lower() for w in FUNCTION_WORDS} | {
     "which",
     "than",
 }
+BROKEN_WORD = re.compile(r"[A-Za-z]-$")
 JOIN_LOOKAHEAD = 8  # blocks a split sentence may jump over (figure, table, spliced furniture)
 
 
@@ -428,7 +429,8 @@ def _join_split_sentences(blocks: list[Block]) -> list[Block]:
             continue
         merged = block
         while not _is_terminated(merged):
-            target = _continuation_of(blocks, n, consumed)
+            broken_word = bool(BROKEN_WORD.search(merged.text.text.rstrip()))
+            target = _continuation_of(blocks, n, consumed, broken_word)
             if target is None:
                 break
             consumed.add(target)
@@ -439,7 +441,9 @@ def _join_split_sentences(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def _continuation_of(blocks: list[Block], n: int, consumed: set[int]) -> int | None:
+def _continuation_of(blocks: list[Block], n: int, consumed: set[int], broken_word: bool) -> int | None:
+    """The block that continues block `n`'s unfinished sentence. `broken_word`: it ends mid-word ("... 84%
+    in the Bela-" | page break | "VD group ..."), so the nearest text goes on whatever its case."""
     crossed_heading = False
     skipped_text = 0
     for m in range(n + 1, min(len(blocks), n + 1 + JOIN_LOOKAHEAD)):
@@ -452,7 +456,8 @@ def _continuation_of(blocks: list[Block], n: int, consumed: set[int]) -> int | N
             continue
         first = _first_char(candidate)
         # "... 16.7 versus" | table | "7.1 months for Vd alone": a number may continue the sentence.
-        if first.islower() or first in "([" or (first.isdigit() and not crossed_heading and not skipped_text):
+        nearest = not crossed_heading and not skipped_text
+        if first.islower() or first in "([" or (nearest and (first.isdigit() or broken_word)):
             return m
         skipped_text += 1
         if not crossed_heading or skipped_text > 2:

@@ -85,6 +85,12 @@ def test_chunks_join_sentence_split_by_affiliation_block(chunks: list[Chunk]) ->
     assert any(joined in c.text for c in chunks if c.doc_id == "imwg-2021")
 
 
+def test_chunks_rejoin_word_hyphenated_across_a_page_break(chunks: list[Chunk]) -> None:
+    """"... 84% in the Bela-" | page break | "VD group and 73% ...": a capital after the break still continues
+    the broken word, so the sentence (and its HR) is one unit, not a fragment ending in "Bela-"."""
+    assert any("84% in the Bela-VD group and 73%" in c.text for c in chunks if c.doc_id == "barila-2025")
+
+
 def test_chunks_rejoin_word_split_by_running_footer(chunks: list[Chunk]) -> None:
     assert any("Several combination regimens with Vd" in c.text for c in chunks if c.doc_id == "korean-2020")
 
