@@ -55,6 +55,10 @@ def _ends_with_abbreviation(segment: str, abbreviations: frozenset[str]) -> bool
     )
 
 
+def _opens_bracket(segment: str) -> bool:
+    return segment.count("(") > segment.count(")") or segment.count("[") > segment.count("]")
+
+
 def split_sentences(text: str) -> list[TextSpan]:
     """Sentences of a prose passage with their spans; clinical abbreviations never end a sentence."""
     if not text.strip():
@@ -70,7 +74,8 @@ def split_sentences(text: str) -> list[TextSpan]:
             merged[-1][1] = end
         else:
             merged.append([start, end])
-        glue_next = ends_with_abbreviation
+        # pysbd cuts "... in the PVd arm (n= | 64) vs 9.49 ...": a sentence never ends inside a bracket.
+        glue_next = ends_with_abbreviation or _opens_bracket(text[merged[-1][0] : merged[-1][1]])
     spans = []
     for start, end in merged:
         raw = text[start:end]

@@ -20,6 +20,12 @@ from ingest.pipeline import make_chunks
         pytest.param("Moreau et al. showed this. It held in all subgroups.", 2, id="et-al"),
         pytest.param("See Fig. 2 for the no. of patients. Next point here.", 2, id="fig-no"),
         pytest.param("HR 0.53 [95% CI 0.44–0.65]. The median was 9.4 months.", 2, id="decimals"),
+        pytest.param(
+            "PFS was 17.84 months in the PVd arm (n= 64) vs 9.49 in the Vd arm (n= 65) for these. "
+            "The next sentence stands alone.",
+            2,
+            id="open-bracket",
+        ),
     ],
 )
 def test_split_sentences_keeps_clinical_abbreviations(text: str, expected: int) -> None:
