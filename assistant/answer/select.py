@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from assistant.answer.sentences import TextSpan, split_rows, split_sentences
 from assistant.retrieval.expansion import QueryExpander
 from assistant.retrieval.models import Passage
+from assistant.retrieval.source_names import SourceNames
 from assistant.vocabulary import Vocabulary
 from ingest.models import Chunk
 
@@ -65,7 +66,6 @@ class SelectionConfig(BaseModel):
     table_row_factor: float
     asks_for_number: str
     asks_for_table: str
-    document_patterns: dict[str, str]
     stopwords: frozenset[str]
     compound_words: dict[str, tuple[str, ...]]
     outcome_row_floor: float
@@ -572,11 +572,7 @@ def question_terms(
     # A source's name ("the IMWG", "the frontline-len review") says where to look, not what to find: its
     # words are no content, else a sentence of another review citing "IMWG criteria" would match them.
     # Blanked, not removed, so offsets into `content` are offsets into `question`.
-    content, documents = question, set()
-    for doc, pattern in config.document_patterns.items():
-        content, found = re.subn(pattern, lambda m: " " * len(m.group(0)), content, flags=re.IGNORECASE)
-        if found:
-            documents.add(doc)
+    content, documents = SourceNames.load().blank(question)
     # Drug shorthand means the drug ("len-refractory" is "lenalidomide-refractory"): full weight, unlike
     # other expansions, which only may be what the question meant.
     drug_mentions = vocabulary.find_drugs(content)
@@ -632,7 +628,7 @@ def question_terms(
         asks_table=bool(re.search(config.asks_for_table, question, re.IGNORECASE)),
         figures=tuple(figures),
         rate_object=rate_object or RateObject(),
-        documents=frozenset(documents),
+        documents=documents,
     )
 
 

@@ -8,19 +8,17 @@ Filters are applied to both sides with the same semantics, so a filtered search 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, Protocol, get_args
 
 import numpy as np
-import yaml
 
 from assistant.retrieval.dense import DenseSearcher, QueryEmbedder, VectorIndex
 from assistant.retrieval.expansion import QueryExpander
 from assistant.retrieval.fusion import reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.models import Passage, SearchFilters
+from assistant.retrieval.source_names import SourceNames
 from assistant.settings import Settings
 from ingest.corpus import Corpus
 from ingest.models import Chunk, ChunkKind, DocumentMeta
@@ -249,26 +247,6 @@ class HybridRetriever:
             if unknown:
                 known = ", ".join(self._tag_values[field]) or "none (the index has no such tags)"
                 raise InvalidFilter(f"unknown {field} tag {', '.join(unknown)}; tagged in the index: {known}")
-
-
-class SourceNames:
-    """Names clinicians use for each source document (``source_names.yaml``)."""
-
-    FILE = Path(__file__).with_name("source_names.yaml")
-
-    def __init__(self, names: Mapping[str, Sequence[str]]) -> None:
-        self._owner = {name.casefold(): doc for doc, doc_names in names.items() for name in doc_names}
-        alternation = "|".join(re.escape(n) for n in sorted(self._owner, key=len, reverse=True))
-        self._pattern = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE)
-
-    @classmethod
-    def load(cls) -> SourceNames:
-        with cls.FILE.open(encoding="utf-8") as fh:
-            return cls(yaml.safe_load(fh)["sources"])
-
-    def find(self, text: str) -> set[str]:
-        """Doc ids named in ``text``."""
-        return {self._owner[m.group(0).casefold()] for m in self._pattern.finditer(text)}
 
 
 def _ranked(hits: list[tuple[Chunk, float]], lexical: bool) -> list[Passage]:

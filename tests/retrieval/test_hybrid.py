@@ -11,10 +11,10 @@ from assistant.retrieval.hybrid import (
     HybridRetriever,
     IndexNotReady,
     InvalidFilter,
-    SourceNames,
     chroma_where,
 )
 from assistant.retrieval.models import SearchFilters
+from assistant.retrieval.source_names import SourceNames
 from assistant.settings import PROJECT_ROOT, get_settings
 
 
@@ -129,7 +129,19 @@ def test_search_makes_no_network_calls(built_index, monkeypatch):
         pytest.param("What does the Korean review recommend?", {"korean-2020"}, id="korean"),
         pytest.param("IMWG and Barilà on CAR-T", {"imwg-2021", "barila-2025"}, id="two"),
         pytest.param("what do the reviews say", set(), id="none"),
+        pytest.param("The 2025 update and Belgium", {"barila-2025", "belgian-review"}, id="other-names"),
     ],
 )
 def test_source_names_found_in_query(query, expected):
     assert SourceNames.load().find(query) == expected
+
+
+def test_source_names_blanked_keep_offsets():
+    """Selection reads a question without the sources' names (they say where to look, not what to find);
+    the blanked text keeps every other word at its offset."""
+    question = "What does the IMWG say about KRd in the Korean review?"
+    content, documents = SourceNames.load().blank(question)
+    assert documents == {"imwg-2021", "korean-2020"}
+    assert len(content) == len(question)
+    assert "IMWG" not in content and "Korean" not in content
+    assert content.index("KRd") == question.index("KRd")
