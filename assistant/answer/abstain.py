@@ -167,7 +167,7 @@ def asked_rate_object(
 def named_agents(terms: QuestionTerms, bank: SentenceBank, config: AbstentionConfig) -> frozenset[str]:
     """The drugs and trials the question asks about, by vocabulary id. A source's name is not one: the
     "frontline-len review" is not a question about lenalidomide (question_terms blanks it in `content`)."""
-    return bank.agents(terms.content) - set(config.backbone_drugs)
+    return terms.agents - set(config.backbone_drugs)
 
 
 def dosed_drugs(question: str, bank: SentenceBank, config: AbstentionConfig) -> set[str]:

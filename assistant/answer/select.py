@@ -69,6 +69,7 @@ class SelectionConfig(BaseModel):
     stopwords: frozenset[str]
     compound_words: dict[str, tuple[str, ...]]
     outcome_row_floor: float
+    drug_entity_factor: float
     record_heading: str
 
 
@@ -542,6 +543,8 @@ class QuestionTerms(BaseModel):
     expanded_tokens: frozenset[str]
     trials: frozenset[str]
     regimens: frozenset[str]
+    # Drugs (also inside a regimen code) and trials named, by vocabulary id (SentenceBank.agents(content)).
+    agents: frozenset[str] = frozenset()
     numbers: frozenset[str]
     asks_number: bool
     asks_table: bool = False
@@ -623,6 +626,7 @@ def question_terms(
         equivalents=tuple(equivalents),
         trials=frozenset(m.id for m in vocabulary.find_trials(question)),
         regimens=frozenset(m.id for m in vocabulary.find_regimens(question)),
+        agents=bank.agents(content),
         numbers=frozenset(n.replace("·", ".") for n in _NUMBER.findall(question)),
         asks_number=bool(re.search(config.asks_for_number, question, re.IGNORECASE)),
         asks_table=bool(re.search(config.asks_for_table, question, re.IGNORECASE)),
@@ -654,11 +658,16 @@ def lexical_coverage(terms: QuestionTerms, tokens: frozenset[str], bank: Sentenc
 
 
 def _entity_score(terms: QuestionTerms, text: str, chunk_text: str, bank: SentenceBank) -> float:
-    wanted = terms.trials | terms.regimens
+    """Share of the question's trials and regimens the sentence names (half credit: only its passage does).
+    A question naming none reads its drugs instead, at `drug_entity_factor`: "selinexor alone and with
+    bortezomib" is not answered by a PVd sentence that shares "bortezomib ... alone" with it."""
+    wanted, names, factor = terms.trials | terms.regimens, bank.entities, 1.0
+    if not wanted:
+        wanted, names, factor = terms.agents, bank.agents, bank.config.drug_entity_factor
     if not wanted:
         return 0.0
-    here, around = bank.entities(text), bank.entities(chunk_text)
-    return sum(1.0 if w in here else 0.5 if w in around else 0.0 for w in wanted) / len(wanted)
+    here, around = names(text), names(chunk_text)
+    return factor * sum(1.0 if w in here else 0.5 if w in around else 0.0 for w in wanted) / len(wanted)
 
 
 _LEGEND = re.compile(r"(?:^abbreviations\b)|(?:\b[\w\-]+ ?= ?[A-Za-z].*){2,}", re.IGNORECASE)

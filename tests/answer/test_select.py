@@ -333,3 +333,20 @@ def test_a_passage_of_one_sentence_can_lead_the_answer(services) -> None:
     assert not answer.abstained
     assert answer.sentences[0].text.startswith("Interestingly, a real-life experience of D-PD")
     assert "18.9 months" in answer.text
+
+
+def test_a_question_naming_drugs_but_no_regimen_prefers_sentences_naming_them(services) -> None:
+    """"Selinexor alone ... and combined with bortezomib": the PVd sentence sharing "bortezomib ... alone ...
+    refractory disease" with the question does not lead; a sentence naming selinexor does."""
+    question = (
+        "What's the evidence for selinexor both alone in very refractory disease and combined with "
+        "bortezomib?"
+    )
+    passages = services.retriever.search(question, k=services.bank.config.passages)
+    terms, scored = _evidence(question, passages, services)
+    assert terms.agents == {"selinexor", "bortezomib"} and not terms.trials | terms.regimens
+    pvd_opening = "The median progression-free survival was also longer"
+    pvd = next(s for s in scored if s.unit.text.startswith(pvd_opening))
+    assert pvd.entity == 0.5 * 0.5, "bortezomib, not selinexor, at half the entity weight"
+    answer = answer_question(question, services=services)
+    assert "selinexor" in answer.sentences[0].text.lower(), answer.text
