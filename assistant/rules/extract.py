@@ -423,7 +423,8 @@ class _Extractor:
         # "?Kd vs SVd", "?next line": a question mark in front of a word is the shorthand question.
         asked = sentence.rstrip().endswith("?") or re.search(r"(?<!\S)\?(?=\w)", sentence) is not None
         question = asked and bool(re.search(self.lex["proposal_cues"], sentence, re.IGNORECASE))
-        queried = re.search(r"(?<!\S)\?\s?$", self.text_before(start, 2)) is not None  # "?KRd"
+        # "?KRd", "? KRd": a "?" standing alone, not the one ending the line above ("What about KRd?\nVRd").
+        queried = re.search(r"(?<!\S)\?[ \t]?$", self.text_before(start, 3)) is not None
         return question or queried or self.is_request(start)
 
     def is_history(self, start: int, end: int) -> bool:

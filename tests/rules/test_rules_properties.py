@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -156,6 +156,13 @@ def test_extract_handles_100kb_text():
     st.sampled_from(INJECTIONS),
     st.sampled_from([". ", "\n", " "]),
     st.booleans(),
+)
+# The "?" ending a question on the line above is no "?VRd" shorthand query on the case's first regimen.
+@example(
+    "VRd -> Rd til progression (S0777 style), 68F, PD on Rd at 3 yrs. 1 prior line, no dara. next?",
+    "What about KRd?",
+    "\n",
+    True,
 )
 def test_extract_injected_text_does_not_change_the_decision(case, injection, joint, before):
     if before and joint == " ":
