@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from assistant.settings import PROJECT_ROOT
 from assistant.vocabulary import load_vocabulary
 
 
@@ -103,3 +106,31 @@ def test_find_trials(vocab):
         "ICARIA-MM",
         "KarMMa-3",
     ]
+
+
+def test_trial_sources_are_verbatim_in_the_corpus(vocab):
+    corpus = PROJECT_ROOT / "corpus"
+    for trial in vocab.trials.values():
+        for source in trial.sources:
+            lines = (corpus / f"{source.doc}.txt").read_text(encoding="utf-8").split("\n")
+            window = re.sub(r"\s+", " ", " ".join(lines[source.line - 1 : source.line + 2]))
+            quote = re.sub(r"\s+", " ", source.quote)
+            assert quote in window, f"{trial.name}: quote not at {source.doc}:{source.line}"
+
+
+@pytest.mark.parametrize(
+    ("printed", "trial"),
+    [
+        pytest.param("the phase II SIRIUS study", "SIRIUS", id="sirius"),
+        pytest.param("part 2 of the GEN501 and", "GEN501", id="gen501"),
+        pytest.param("trials (MM-009, MM-010)", "MM-009", id="mm-009"),
+        pytest.param("the KarMMA-2 cohorts 2a and 2c", "KarMMa-2", id="karmma-2"),
+        pytest.param("(LEGEND-2, n=57)", "LEGEND-2", id="legend-2"),
+        pytest.param("recent phase III OPTIMISSM trial", "OPTIMISMM", id="misspelt-optimismm"),
+        pytest.param("explored in the MonumeTAL-1 study", "MonumenTAL-1", id="misspelt-monumental"),
+    ],
+)
+def test_trials_as_the_sources_print_them_are_known(vocab, printed, trial):
+    """A trial the sources name (even misspelt) is a trial: its sentences get entity credit and its name
+    is never an unknown term."""
+    assert trial in {m.id for m in vocab.find_trials(printed)}
