@@ -134,3 +134,14 @@ def test_trials_as_the_sources_print_them_are_known(vocab, printed, trial):
     """A trial the sources name (even misspelt) is a trial: its sentences get entity credit and its name
     is never an unknown term."""
     assert trial in {m.id for m in vocab.find_trials(printed)}
+
+
+@pytest.mark.parametrize(
+    ("printed", "drug"),
+    [
+        pytest.param("daratumumab (DRd) or elotuzomab (ERd)", "elotuzumab", id="elotuzomab"),
+        pytest.param("patients receiving idelcel after a prior", "idecabtagene_vicleucel", id="idelcel"),
+    ],
+)
+def test_drugs_as_the_sources_misspell_them_are_known(vocab, printed, drug):
+    assert drug in {m.id for m in vocab.find_drugs(printed)}
