@@ -255,6 +255,14 @@ def test_inflected_and_conversational_words_carry_no_content(services) -> None:
     assert {"imwg", "back"} <= tokens
 
 
+def test_a_pt_is_a_patient(services) -> None:
+    """"pt" / "pts" are how clinicians write "patient(s)", a stopword: never a term the sources lack
+    ("Fourth relapse ... the pt is getting frailer" was declined for "pt")."""
+    assert services.bank.tokens("the pt and older pts on lenalidomide") == services.bank.tokens(
+        "the patient and older patients on lenalidomide"
+    )
+
+
 def test_plain_english_retreatment_question_is_answered(services) -> None:
     question = "When is it reasonable to go back to a drug the patient already had before?"
     answer = answer_question(question, services=services)
