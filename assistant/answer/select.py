@@ -57,6 +57,7 @@ class SelectionConfig(BaseModel):
     max_table_rows: int
     corpus_sentences: int
     passage_context: float
+    passage_dense: float
     idf_power: float
     legend_factor: float
     unnamed_object_factor: float = 1.0
@@ -144,6 +145,7 @@ class SentenceBank:
         self.chunks = {c.id: c for c in chunks}
         self._units: dict[str, tuple[EvidenceUnit, ...]] = {}
         self._vectors: dict[tuple[str, int], np.ndarray] = {}
+        self._passage_vectors: dict[str, np.ndarray] = {}
         self._token_cache: dict[str, frozenset[str]] = {}
         self._entity_cache: dict[str, frozenset[str]] = {}
         self._all_units: list[EvidenceUnit] | None = None
@@ -283,6 +285,16 @@ class SentenceBank:
                 self._vectors[(unit.chunk_id, unit.start)] = vector
         return np.stack([self._vectors[(u.chunk_id, u.start)] for u in units])
 
+    def passage_vectors(self, chunks: Sequence[Chunk]) -> np.ndarray:
+        """Embeddings of whole passages (their text as printed, computing only misses): a sentence's
+        relevance also depends on the passage it stands in, as for its lexical score."""
+        missing = list({c.id: c for c in chunks if c.id not in self._passage_vectors}.values())
+        if missing:
+            fresh = embed_texts(self._embedder, [c.text for c in missing])
+            for chunk, vector in zip(missing, fresh, strict=True):
+                self._passage_vectors[chunk.id] = vector
+        return np.stack([self._passage_vectors[c.id] for c in chunks])
+
     def warm(
         self,
         cache_path: Path | None = None,
@@ -300,19 +312,24 @@ class SentenceBank:
         if self._all_units is not None:
             return True
         units = [u for chunk in self.chunks.values() for u in self.units(chunk)]
-        texts = [u.scoring_text for u in units]
+        chunks = list(self.chunks.values())
+        # The sentences, then the passages, embedded and cached together.
+        texts = [u.scoring_text for u in units] + [c.text for c in chunks]
         key = hashlib.sha256("\x00".join([str(getattr(self._embedder, "model_name", "")), *texts]).encode())
         digest = key.hexdigest()
-        matrix = _load_vectors(cache_path, digest, len(units)) if cache_path else None
-        if matrix is None:
+        both = _load_vectors(cache_path, digest, len(texts)) if cache_path else None
+        if both is None:
             parts = []
-            for start in range(0, len(units), batch):
-                parts.append(self.vectors(units[start : start + batch]))
-                if on_batch is not None and not on_batch(min(start + batch, len(units)), len(units)):
+            for start in range(0, len(texts), batch):
+                parts.append(embed_texts(self._embedder, texts[start : start + batch]))
+                if on_batch is not None and not on_batch(min(start + batch, len(texts)), len(texts)):
                     return False
-            matrix = np.concatenate(parts)
+            both = np.concatenate(parts)
             if cache_path:
-                _save_vectors(cache_path, digest, matrix)
+                _save_vectors(cache_path, digest, both)
+        matrix = both[: len(units)]
+        for chunk, vector in zip(chunks, both[len(units) :], strict=True):
+            self._passage_vectors[chunk.id] = vector
         for unit, vector in zip(units, matrix, strict=True):
             self._vectors[(unit.chunk_id, unit.start)] = vector
             self.tokens(unit.scoring_text)
@@ -715,7 +732,9 @@ def score_units(
             seen.add((unit.chunk_id, unit.start))
     if not pairs:
         return []
-    dense = bank.vectors([u for _, u in pairs]) @ question_vector
+    dense = (1 - config.passage_dense) * (bank.vectors([u for _, u in pairs]) @ question_vector) + (
+        config.passage_dense * (bank.passage_vectors([p.chunk for p, _ in pairs]) @ question_vector)
+    )
     passage_cover = {p.chunk.id: lexical_coverage(terms, bank.tokens(p.chunk.text), bank) for p, _ in pairs}
     scored = []
     for (passage, unit), similarity in zip(pairs, dense, strict=True):

@@ -358,3 +358,15 @@ def test_a_question_naming_drugs_but_no_regimen_prefers_sentences_naming_them(se
     assert pvd.entity == 0.5 * 0.5, "bortezomib, not selinexor, at half the entity weight"
     answer = answer_question(question, services=services)
     assert "selinexor" in answer.sentences[0].text.lower(), answer.text
+
+
+def test_a_sentence_is_read_with_its_passage_for_dense_similarity_too(services) -> None:
+    """"Any OS advantage for KRd at first relapse in ASPIRE?": the IMWG sentence giving ASPIRE's overall
+    survival spells every regimen out and carries its statistics, so on its own it embeds far from the
+    terse question; read with its passage (about first relapse after one previous line), it leads, before
+    the Korean review's ASPIRE PFS sentence."""
+    answer = answer_question("Any OS advantage for KRd at first relapse in ASPIRE?", services=services)
+    lead = answer.sentences[0]
+    assert lead.text.startswith("In the ASPIRE trial, the median overall survival was 11.4 months longer"), (
+        answer.text
+    )
