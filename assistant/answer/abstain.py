@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answer.conflicts import load_config as load_conflict_config
 from assistant.answer.select import (
     QuestionTerms,
     RateObject,
@@ -27,6 +28,7 @@ from assistant.answer.select import (
     gives_figures,
     lexical_coverage,
 )
+from assistant.answer.table_rows import named_endpoints
 from assistant.retrieval.expansion import QueryExpander
 
 DATA = Path(__file__).parent / "data" / "abstention.yaml"
@@ -221,6 +223,8 @@ def support_score(
     # A sentence naming the asked detail in other words ("cytokine release syndrome" for "CRS") covers the
     # question's words for it.
     detail_tokens = frozenset().union(*(bank.tokens(words) for words in details.values()))
+    any_figure = (bank.config.gives_figure,)
+    asks_outcome = bool(named_endpoints(terms.text, load_conflict_config()))
     best, best_chunk = 0.0, None
     for candidate in scored[: config.candidates]:
         unit = candidate.unit
@@ -245,6 +249,9 @@ def support_score(
             # "ICARIA PFS in del(17p)": another trial's del(17p) result is no answer either, nor is another
             # trial's figure of the asked kind ("DREAMM-8 belantamab dose": DREAMM-2's 2.5 mg/kg).
             or ((details or terms.figures) and not on_asked_trial)
+            # "OPTIMISMM: PFS in del(17p)?": a sentence saying del(17p) patients benefited, with no figure,
+            # does not give the subgroup's PFS.
+            or (details and asks_outcome and not gives_figures(unit.scoring_text, any_figure))
         ):
             coverage *= config.missing_figure_factor
         # The asked subgroup or toxicity is the crux: a sentence that does not name it ("response rate of
@@ -263,7 +270,7 @@ def support_score(
             and terms.trials
             and on_asked_trial
             and not other_agents_only(unit.scoring_text)
-            and gives_figures(unit.scoring_text, terms.figures or (bank.config.gives_figure,))
+            and gives_figures(unit.scoring_text, terms.figures or any_figure)
         ):
             coverage = max(coverage, config.threshold)
         if coverage > best:
