@@ -732,9 +732,12 @@ def score_units(
             seen.add((unit.chunk_id, unit.start))
     if not pairs:
         return []
-    dense = (1 - config.passage_dense) * (bank.vectors([u for _, u in pairs]) @ question_vector) + (
-        config.passage_dense * (bank.passage_vectors([p.chunk for p, _ in pairs]) @ question_vector)
-    )
+    own = bank.vectors([u for _, u in pairs]) @ question_vector
+    around = bank.passage_vectors([p.chunk for p, _ in pairs]) @ question_vector
+    # A table row is already read with its table's title and headers; the whole table's text embeds as its
+    # header and first rows only, which says nothing of the row.
+    share = np.array([0.0 if u.kind == "row" else config.passage_dense for _, u in pairs])
+    dense = (1 - share) * own + share * around
     passage_cover = {p.chunk.id: lexical_coverage(terms, bank.tokens(p.chunk.text), bank) for p, _ in pairs}
     scored = []
     for (passage, unit), similarity in zip(pairs, dense, strict=True):
