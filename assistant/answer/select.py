@@ -301,11 +301,11 @@ class SentenceBank:
         batch: int = 256,
         on_batch: Callable[[int, int], bool] | None = None,
     ) -> bool:
-        """Embed every sentence of the corpus (once per process), so no question pays for it, and enable
-        the corpus-wide sentence search that backs up passage retrieval. True when the search is ready.
+        """Embed every sentence and passage of the corpus (once per process), so no question pays for it,
+        and enable the corpus-wide sentence search that backs up passage retrieval. True when it is ready.
 
-        `cache_path`: an .npz keeping the vectors between processes, valid while the sentence texts
-        and the model are unchanged (a content hash is stored beside the vectors). `on_batch(done,
+        `cache_path`: an .npz keeping the vectors between processes, valid while the sentence and passage
+        texts and the model are unchanged (a content hash is stored beside the vectors). `on_batch(done,
         total)` is called after each embedded batch (a progress display); returning False stops the
         warm-up unfinished (the page's background thread, at process exit).
         """

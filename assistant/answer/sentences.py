@@ -55,8 +55,13 @@ def _ends_with_abbreviation(segment: str, abbreviations: frozenset[str]) -> bool
     )
 
 
+# A bracket left open by extraction noise must not glue a whole passage into one "sentence".
+_BRACKET_GLUE_LIMIT = 800  # characters; the corpus's longest sentence is 670
+
+
 def _opens_bracket(segment: str) -> bool:
-    return segment.count("(") > segment.count(")") or segment.count("[") > segment.count("]")
+    unbalanced = segment.count("(") > segment.count(")") or segment.count("[") > segment.count("]")
+    return unbalanced and len(segment) < _BRACKET_GLUE_LIMIT
 
 
 def split_sentences(text: str) -> list[TextSpan]:

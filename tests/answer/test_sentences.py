@@ -76,3 +76,10 @@ def test_printed_span_maps_corpus_sentences_onto_printed_lines() -> None:
                     assert _normal(words[0]) in shown or _normal(words[-1]) in shown
                 located += 1
     assert located / total >= 0.95
+
+
+def test_a_stray_open_bracket_does_not_glue_the_whole_passage() -> None:
+    text = "Noise ( opens here. " + "This sentence is long enough to stand alone. " * 30
+    spans = split_sentences(text)
+    assert 1 < len(spans) < 31
+    assert max(len(s.text) for s in spans) < 900
