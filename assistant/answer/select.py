@@ -278,22 +278,19 @@ class SentenceBank:
 
     def vectors(self, units: Sequence[EvidenceUnit]) -> np.ndarray:
         """Embeddings of `units` (row units are embedded with their context), computing only misses."""
-        missing = [u for u in units if (u.chunk_id, u.start) not in self._vectors]
-        if missing:
-            fresh = embed_texts(self._embedder, [u.scoring_text for u in missing])
-            for unit, vector in zip(missing, fresh, strict=True):
-                self._vectors[(unit.chunk_id, unit.start)] = vector
-        return np.stack([self._vectors[(u.chunk_id, u.start)] for u in units])
+        return self._cached(self._vectors, [((u.chunk_id, u.start), u.scoring_text) for u in units])
 
     def passage_vectors(self, chunks: Sequence[Chunk]) -> np.ndarray:
         """Embeddings of whole passages (their text as printed, computing only misses): a sentence's
         relevance also depends on the passage it stands in, as for its lexical score."""
-        missing = list({c.id: c for c in chunks if c.id not in self._passage_vectors}.values())
+        return self._cached(self._passage_vectors, [(c.id, c.text) for c in chunks])
+
+    def _cached(self, cache: dict[Any, np.ndarray], items: Sequence[tuple[Any, str]]) -> np.ndarray:
+        """The embeddings of `(key, text)` items, embedding (once each) only the keys `cache` lacks."""
+        missing = {key: text for key, text in items if key not in cache}
         if missing:
-            fresh = embed_texts(self._embedder, [c.text for c in missing])
-            for chunk, vector in zip(missing, fresh, strict=True):
-                self._passage_vectors[chunk.id] = vector
-        return np.stack([self._passage_vectors[c.id] for c in chunks])
+            cache.update(zip(missing, embed_texts(self._embedder, list(missing.values())), strict=True))
+        return np.stack([cache[key] for key, _ in items])
 
     def warm(
         self,

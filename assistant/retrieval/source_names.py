@@ -35,8 +35,13 @@ class SourceNames:
     def blank(self, text: str) -> tuple[str, frozenset[str]]:
         """``text`` with the sources' names replaced by spaces (offsets into it stay offsets into ``text``),
         and the doc ids they name."""
-        found = self.find(text)
-        return self._pattern.sub(lambda m: " " * len(m.group(0)), text), frozenset(found)
+        found: set[str] = set()
+
+        def spaces(match: re.Match[str]) -> str:
+            found.add(self._owner[match.group(0).casefold()])
+            return " " * len(match.group(0))
+
+        return self._pattern.sub(spaces, text), frozenset(found)
 
 
 @lru_cache(maxsize=4)
