@@ -56,12 +56,15 @@ def load_branch_rules() -> tuple[BranchRule, ...]:
 
 
 def tagger_version() -> str:
-    """Changes whenever the keyword map or the shared vocabulary data changes (forces re-tagging)."""
+    """Changes whenever the keyword map, the shared vocabulary (data or the code reading mentions) or this
+    tagger's code changes (forces re-tagging)."""
     import assistant.vocabulary as vocabulary_package
 
     digest = hashlib.sha256(_branch_yaml().encode())
     for path in sorted(Path(vocabulary_package.__file__).parent.glob("*.yaml")):
         digest.update(path.read_bytes())
+    digest.update(Path(vocabulary_package.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
     return "tags-" + digest.hexdigest()[:12]
 
 

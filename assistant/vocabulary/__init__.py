@@ -24,6 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 DATA_DIR = Path(__file__).parent
 
+# What joins a drug to a regimen into one combination: "daratumumab plus Kd", "Kd + dara", "panobinostat-Vd".
+# Not "and" or "/" ("Kd and dara", "Kd/DKd" list two options), nor "with" ("treated with Rd with dara later"),
+# nor a spaced dash ("L2 Kd - dara stopped for IRRs").
+_JOINER = re.compile(r"\s*(?:\+|plus)\s*|[-\u2013]", re.IGNORECASE)
+# A drug followed by its status is a fact about the patient, not a partner drug: "Kd + dara-naive".
+_STATUS_AFTER = re.compile(r"[\s\-]*(?:na[iï]ve|refractory|exposed|sensitive|resistant|intolerant)\b", re.I)
+
 __all__ = ["Drug", "Mention", "Regimen", "SourceQuote", "Trial", "Vocabulary", "load_vocabulary"]
 
 
@@ -303,7 +310,11 @@ class Vocabulary(_Frozen):
         return out
 
     def find_regimens(self, text: str) -> list[Mention]:
-        return [
+        """Regimen mentions. A drug joined to a regimen ("daratumumab plus Kd", "Kd + dara",
+        "panobinostat-Vd") is the regimen holding both (DKd, Pano-Vd) when the vocabulary lists one, so
+        "progressing on daratumumab plus Kd" makes the disease refractory to daratumumab as well as to
+        carfilzomib."""
+        mentions = [
             Mention(
                 id=self.normalize_regimen(m.group(0)) or m.group(0),
                 start=m.start(),
@@ -312,6 +323,35 @@ class Vocabulary(_Frozen):
             )
             for m in self._regimen_pattern.finditer(text)
         ]
+        if not mentions:
+            return mentions
+        drugs = [d for d in self.find_drugs(text) if not any(m.start <= d.start < m.end for m in mentions)]
+        return [self._joined_drugs(text, mention, drugs) for mention in mentions]
+
+    def _joined_drugs(self, text: str, mention: Mention, drugs: list[Mention]) -> Mention:
+        """`mention` grown by each drug joined to it that makes a listed regimen ("bortezomib plus
+        dexamethasone" -> Vd, then "daratumumab plus" that -> DVd)."""
+        grown = True
+        while grown:
+            grown = False
+            regimen = self.regimens.get(mention.id)
+            if regimen is None:
+                return mention
+            for drug in drugs:
+                if drug.end <= mention.start:
+                    gap = text[drug.end : mention.start]
+                elif drug.start >= mention.end:
+                    gap = text[mention.end : drug.start]
+                else:
+                    continue
+                code = self.regimen_by_drugs.get(frozenset(regimen.drugs) | {drug.id})
+                joined = _JOINER.fullmatch(gap) and not _STATUS_AFTER.match(text, drug.end)
+                if code and code != mention.id and joined:
+                    start, end = min(drug.start, mention.start), max(drug.end, mention.end)
+                    mention = Mention(id=code, start=start, end=end, surface=text[start:end])
+                    grown = True
+                    break
+        return mention
 
     def find_trials(self, text: str) -> list[Mention]:
         return [

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import assistant.vocabulary as vocabulary_package
 from ingest.models import Chunk
-from ingest.tags import Tagger
+from ingest.tags import Tagger, tagger_version
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +67,16 @@ def test_tagged_chunks_carry_section_branch(chunks: list[Chunk]) -> None:
     assert in_section and all("first_relapse_len_refractory" in c.branches for c in in_section)
     castor = [c for c in chunks if "In the CASTOR trial, bortezomib plus dexamethasone" in c.text]
     assert castor and "CASTOR" in castor[0].trials and "DVd" in castor[0].regimens
+
+
+def test_tagger_version_follows_the_vocabulary_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editing how mentions are read (not only the vocabulary's data) re-tags the index on the next ingest."""
+    source = Path(vocabulary_package.__file__)
+    for path in source.parent.glob("*.yaml"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    copy = tmp_path / "__init__.py"
+    copy.write_bytes(source.read_bytes())
+    monkeypatch.setattr(vocabulary_package, "__file__", str(copy))
+    before = tagger_version()
+    copy.write_bytes(source.read_bytes() + b"\n# a change to how regimens are found\n")
+    assert tagger_version() != before

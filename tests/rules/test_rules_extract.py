@@ -28,6 +28,12 @@ from assistant.rules import extract_facts
             id="negation-before-drug-status",
         ),
         pytest.param(
+            "VRd -> ASCT -> len maint, progressed on len. Then daratumumab plus Kd at 1st relapse, now "
+            "progressing on it.",
+            {"anti_cd38": "refractory", "carfilzomib": "refractory", "prior_lines": 2},
+            id="progressing-on-drug-plus-regimen",
+        ),
+        pytest.param(
             "Progressed at 26 months post-transplant while still on len 10 mg",
             {"lenalidomide": "refractory", "months_since_asct": 26},
             id="while-still-on-len",

@@ -48,6 +48,24 @@ def test_find_regimens_prefers_longest_and_keeps_spans(vocab):
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        pytest.param("then daratumumab plus Kd", [("DKd", "daratumumab plus Kd")], id="drug-plus-code"),
+        pytest.param("Kd + dara at relapse", [("DKd", "Kd + dara")], id="code-plus-shorthand"),
+        pytest.param("panobinostat-Vd?", [("Pano-Vd", "panobinostat-Vd")], id="drug-hyphen-code"),
+        pytest.param("carfilzomib plus Rd (KRd)", [("KRd", "carfilzomib plus Rd"), ("KRd", "KRd")], id="kRd"),
+        pytest.param("Kd and dara", [("Kd", "Kd")], id="and-lists-two"),
+        pytest.param("treated with Rd with dara later", [("Rd", "Rd")], id="with-is-no-join"),
+        pytest.param("Kd plus aspirin", [("Kd", "Kd")], id="no-listed-combination"),
+        pytest.param("Kd + dara-naive", [("Kd", "Kd")], id="drug-status-is-no-partner"),
+        pytest.param("L2 Kd - dara stopped", [("Kd", "Kd")], id="spaced-dash-separates"),
+    ],
+)
+def test_find_regimens_joins_a_drug_to_its_regimen(vocab, text, found):
+    assert [(m.id, text[m.start : m.end]) for m in vocab.find_regimens(text)] == found
+
+
 def test_find_regimens_does_not_read_pd_as_pomalidomide(vocab):
     assert vocab.find_regimens("PD on R maint") == []
 
