@@ -24,12 +24,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 DATA_DIR = Path(__file__).parent
 
-# What joins a drug to a regimen into one combination: "daratumumab plus Kd", "Kd + dara", "panobinostat-Vd".
-# Not "and" or "/" ("Kd and dara", "Kd/DKd" list two options), nor "with" ("treated with Rd with dara later"),
-# nor a spaced dash ("L2 Kd - dara stopped for IRRs").
-_JOINER = re.compile(r"\s*(?:\+|plus)\s*|[-\u2013]", re.IGNORECASE)
-# A drug followed by its status is a fact about the patient, not a partner drug: "Kd + dara-naive".
-_STATUS_AFTER = re.compile(r"[\s\-]*(?:na[iï]ve|refractory|exposed|sensitive|resistant|intolerant)\b", re.I)
+# What joins a drug to a regimen into one combination: "daratumumab plus Kd", "Kd + dara", "Kd with dara",
+# "panobinostat-Vd". Not "and" or "/" ("Kd and dara", "Kd/DKd" list two options), nor a spaced dash ("L2 Kd -
+# dara stopped for IRRs").
+_JOINER = re.compile(r"\s*(?:\+|plus)\s*|[-\u2013]|\s+with\s+", re.IGNORECASE)
+# A drug followed by its status is a fact about the patient, not a partner drug: "Kd with dara-naive disease".
+_STATUS_AFTER = re.compile(r"[\s\-]*(?:na[iï]ve|refractor|expos|sensitiv|resistan|intoleran)", re.IGNORECASE)
 
 __all__ = ["Drug", "Mention", "Regimen", "SourceQuote", "Trial", "Vocabulary", "load_vocabulary"]
 

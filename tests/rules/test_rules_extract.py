@@ -34,6 +34,11 @@ from assistant.rules import extract_facts
             id="progressing-on-drug-plus-regimen",
         ),
         pytest.param(
+            "2 prior lines: VRd then Kd with daratumumab, now progressing",
+            {"anti_cd38": "refractory", "carfilzomib": "refractory", "pomalidomide": "naive"},
+            id="progressing-on-regimen-with-drug",
+        ),
+        pytest.param(
             "Progressed at 26 months post-transplant while still on len 10 mg",
             {"lenalidomide": "refractory", "months_since_asct": 26},
             id="while-still-on-len",
