@@ -422,7 +422,11 @@ class _Extractor:
         sentence = self.sentence_at(start)
         # "?Kd vs SVd", "?next line": a question mark in front of a word is the shorthand question.
         asked = sentence.rstrip().endswith("?") or re.search(r"(?<!\S)\?(?=\w)", sentence) is not None
-        question = asked and bool(re.search(self.lex["proposal_cues"], sentence, re.IGNORECASE))
+        # "KRd?", "KRd second line?": a question telling no history ("had", "PD on", "x6") names a proposal.
+        question = asked and (
+            bool(re.search(self.lex["proposal_cues"], sentence, re.IGNORECASE))
+            or not re.search(self.lex["history_cues"], sentence, re.IGNORECASE)
+        )
         # "?KRd", "? KRd": a "?" standing alone, not the one ending the line above ("What about KRd?\nVRd").
         queried = re.search(r"(?<!\S)\?[ \t]?$", self.text_before(start, 3)) is not None
         return question or queried or self.is_request(start)
@@ -959,7 +963,9 @@ class _Extractor:
             count = self.described_lines(history) + len(treatment.lone_lines) + treatment.earlier_outside
             span = (history[0].mention.start, max(a.mention.end for a in (*history, *treatment.lone_lines)))
             m = re.match(r"(?s).*", self.text[span[0] : span[1]])
-            candidates.append((count, _FakeMatch(span[0], span[1], m.group(0) if m else ""), "history_count"))
+            told = _FakeMatch(span[0], span[1], m.group(0) if m else "")
+            if count >= self.lines_a_label_implies:
+                candidates.append((count, told, "history_count"))
         if self.lex_scope == "newly_diagnosed":
             m = self.search(self.lex["out_of_scope"]["newly_diagnosed"])
             self.add("prior_lines", 0, m.start(), m.end(), "newly_diagnosed")
@@ -973,6 +979,15 @@ class _Extractor:
         if candidates:
             n, m, rule = max(candidates, key=lambda c: c[0])
             self.add("prior_lines", n, m.start(), m.end(), rule)
+
+    @cached_property
+    def lines_a_label_implies(self) -> int:
+        """The fewest prior lines a stated refractoriness label takes: "penta-refractory, after CAR-T" names
+        one line but tells of at least three (two for triple-class refractory), so the named ones are then
+        neither the line count nor the front line."""
+        if self.search(self.lex["penta_refractory"]):
+            return 3
+        return 2 if self.search(self.lex["triple_class_refractory"]) else 0
 
     @cached_property
     def lex_scope(self) -> str | None:
@@ -1220,7 +1235,7 @@ class _Extractor:
         for fld in STATUS_FIELDS:
             if fld not in seen and fld != "pi" and not partial:  # the class status follows from the drugs
                 self.add(fld, "naive", start, end, "not_in_described_history")
-        if earlier or starts_later:
+        if earlier or starts_later or told < self.lines_a_label_implies:
             return  # the first regimen told is not the front line, and the transplant history is untold
         if "prior_asct" not in seen:
             self.add("prior_asct", False, start, end, "not_in_described_history")

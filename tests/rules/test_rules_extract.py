@@ -34,6 +34,36 @@ from assistant.rules import extract_facts
             id="progressing-on-drug-plus-regimen",
         ),
         pytest.param(
+            "VRd -> ASCT, relapse 3 yrs later. KRd second line?",
+            {"carfilzomib": "naive", "prior_lines": 1},
+            id="bare-regimen-question-is-a-proposal",
+        ),
+        pytest.param(
+            "Kd + Darzalex second line progressed, first line VRd/ASCT/R maintenance with progression on R",
+            {"prior_lines": 2, "carfilzomib": "refractory", "anti_cd38": "refractory"},
+            id="regimen-then-line-then-progressed",
+        ),
+        pytest.param(
+            "penta-refractory pt, CAR-T ineligible",
+            {"prior_lines": None, "prior_asct": None, "frontline_regimen": None},
+            id="ineligible-therapy-is-no-history",
+        ),
+        pytest.param(
+            "penta-refractory pt after CAR-T, relapsed 6 mo post infusion",
+            {"prior_lines": None, "prior_asct": None, "frontline_regimen": None},
+            id="label-tells-more-lines-than-named",
+        ),
+        pytest.param(
+            "58M, Dara-VRd induction -> ASCT -> len maint x 2y, now rising M-spike on len. Next?",
+            {"lenalidomide": "refractory", "anti_cd38": "exposed_not_refractory", "prior_lines": 1},
+            id="rising-marker-on-len",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
+            {"lenalidomide": "unknown"},
+            id="rising-non-marker-is-no-progression",
+        ),
+        pytest.param(
             "2 prior lines: VRd then Kd with daratumumab, now progressing",
             {"anti_cd38": "refractory", "carfilzomib": "refractory", "pomalidomide": "naive"},
             id="progressing-on-regimen-with-drug",
