@@ -59,6 +59,11 @@ from assistant.rules import extract_facts
             id="rising-marker-on-len",
         ),
         pytest.param(
+            "Pt on Revlimid maintenance since ASCT in 2021, M protein went from 0.2 to 0.9. 1 line so far.",
+            {"lenalidomide": "refractory", "prior_lines": 1},
+            id="marker-rise-since-maintenance",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
