@@ -64,6 +64,27 @@ from assistant.rules import extract_facts
             id="marker-rise-since-maintenance",
         ),
         pytest.param(
+            "63 y/o man. Induction Dara-VTd, ASCT 2020, daratumumab maintenance ended 2022. Relapse now. "
+            "Never had len.",
+            {"anti_cd38": "exposed_not_refractory", "lenalidomide": "naive"},
+            id="maintenance-ended-is-no-progression-on-it",
+        ),
+        pytest.param(
+            "VRd, ASCT, len maintenance finished in 2021, relapse 2024",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="maintenance-finished-dated",
+        ),
+        pytest.param(
+            "VRd, ASCT 2019, R maint 2019 to 2023, relapse 2025.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="maintenance-date-range-then-relapse",
+        ),
+        pytest.param(
+            "VRd, ASCT 2019, len maint, dose reduced to 5 mg in 2022, PD on len 2024",
+            {"lenalidomide": "refractory"},
+            id="dose-reduced-to-is-no-stop",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
