@@ -57,7 +57,7 @@ NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8}
 # A progression, or a marker rising ("light chains creeping up", "FLC have risen").
 PROGRESSION = re.compile(
-    r"\b(?:PD|progress\w*|prog'?d|relaps\w*|climb\w*|creeping\s+up|(?:FLCs?|light\s+chains?|M[-\s]?protein|"
+    r"\b(?:PD|progres\w*|prog'?d|relaps\w*|climb\w*|creeping\s+up|(?:FLCs?|light\s+chains?|M[-\s]?protein|"
     r"M[-\s]?spike|paraprotein)\s+(?:have\s+|has\s+)?(?:risen|rising|rose|increas\w*))\b",
     re.IGNORECASE,
 )
@@ -248,8 +248,12 @@ class _Extractor:
         if end > stop or not self.text[begin:stop].endswith("?"):
             return False
         asked = self.lex["status_asked"]
+        before = self.text[begin:start]
+        # "He's triple-class exposed - does that make him TCR?": the question may be the last clause.
+        clause = re.split(r"[,;:]\s+|\s[-–]\s+", before)[-1]
         return bool(
-            re.match(asked["before"], self.text[begin:start], re.IGNORECASE)
+            re.match(asked["before"], before, re.IGNORECASE)
+            or re.match(asked["before"], clause, re.IGNORECASE)
             or re.match(asked["after"], self.text[end : stop - 1], re.IGNORECASE)
         )
 
@@ -1066,7 +1070,7 @@ class _Extractor:
             self.add("maintenance_after_asct", False, m.start(), m.end(), "no_maintenance")
         elif (m := self.search(lex["maintenance"])) and not self.is_proposal(m.start()):
             self.add("maintenance_after_asct", True, m.start(), m.end(), "maintenance")
-        if (m := self.search(r"\b(?:progress\w*|PD)\s+on\s+(?:the\s+|his\s+|her\s+)?maint\w*")) and not any(
+        if (m := self.search(r"\b(?:progres\w*|PD)\s+on\s+(?:the\s+|his\s+|her\s+)?maint\w*")) and not any(
             a for a in agents if a.history and 0 <= m.end() - a.mention.start <= 1
         ):
             self.add("maintenance_drug_unknown", True, m.start(), m.end(), "maintenance_drug_not_named")
@@ -1453,7 +1457,10 @@ class _Extractor:
             self.add("relapse_type", "clinical", clinical.start(), clinical.end(), "crab_feature")
         elif m := self.search(pres["biochemical"]):
             self.add("relapse_type", "biochemical", m.start(), m.end(), "biochemical_only")
-        elif (m := self.search(r"\b(?:progress\w*|PD|relapse[sd]?|enlarging)\b")) and self.first(
+        elif crab_absent:
+            # "SPEP 0.2 -> 0.5, Hb 13, Ca/creat normal": a rise told with CRAB features ruled out.
+            self.add("relapse_type", "biochemical", crab_absent.start(), crab_absent.end(), "crab_absent")
+        elif (m := self.search(r"\b(?:progres\w*|PD|relapse[sd]?|enlarging)\b")) and self.first(
             "prior_lines"
         ):
             # A progression described without any biochemical-only qualifier is taken as a relapse that

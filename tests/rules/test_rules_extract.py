@@ -85,6 +85,57 @@ from assistant.rules import extract_facts
             id="dose-reduced-to-is-no-stop",
         ),
         pytest.param(
+            "L1 VRd, no maint -> relapse 2021 -> L2 Dara-Rd -> now progresing on it.",
+            {"anti_cd38": "refractory", "lenalidomide": "refractory"},
+            id="progression-misspelt",
+        ),
+        pytest.param(
+            "L1 VCd -> ASCT. L2 (2021): Kd with daratumumab -> failed it, PD after 26 mo on tx. Len naive.",
+            {"anti_cd38": "refractory", "carfilzomib": "refractory", "prior_lines": 2},
+            id="arrow-failed-it",
+        ),
+        pytest.param(
+            "Dara-VMP from 2021, on Darzalex monotherapy q4w until now -> PD. Never had lenalidomide.",
+            {"anti_cd38": "refractory"},
+            id="until-now-arrow-pd",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> R maint, PD on it. L2 DPd, stopped after 2 yrs for pneumonias; off all treatment "
+            "10 months, now PD. He's triple-class exposed - does that make him TCR?",
+            {"anti_cd38": "exposed_not_refractory", "pomalidomide": "exposed_not_refractory"},
+            id="class-label-asked-in-last-clause",
+        ),
+        pytest.param(
+            "Dara-VTd -> ASCT -> Revlimid maint; last Darzalex dose 22 months ago. Now PD on len maint. "
+            "Can I use Isa-Kd, or do I have to call him dara-refractory?",
+            {"anti_cd38": "exposed_not_refractory", "lenalidomide": "refractory"},
+            id="status-asked-after-or",
+        ),
+        pytest.param(
+            "On a blinded phase 3 at 2nd line (Kd +/- an anti-CD38 mAb; arm unknown). L1 was VRd/ASCT/len "
+            "maint with PD on len. Now PD on the trial drug.",
+            {"prior_lines": 2, "anti_cd38": "unknown"},
+            id="blinded-arm-with-article",
+        ),
+        pytest.param(
+            "VTd -> ASCT; Revlimid maint stopped after 4 mo for diarrhoea. Relapsed 14 mo post-ASCT, ~10 mo "
+            "after the last len dose.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="months-after-last-dose-after-a-clause",
+        ),
+        pytest.param(
+            "VRd-lite x8 then len 10 mg for a planned 12 months; last capsule mid-March. End of April "
+            "(~6 wks later) IgA up 1.2 -> 3.8 g/dL.",
+            {"lenalidomide": "refractory"},
+            id="weeks-after-last-capsule",
+        ),
+        pytest.param(
+            "2 prior lines (VCd-ASCT, then KRd, finished 2022). SPEP 0.2 -> 0.3 -> 0.5 g/dL. Feels great, Hb "
+            "13, Ca/creat normal. Time for 3rd line?",
+            {"relapse_type": "biochemical"},
+            id="normal-hb-is-no-anaemia",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
