@@ -58,7 +58,8 @@ ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 
 # A progression, or a marker rising ("light chains creeping up", "FLC have risen").
 PROGRESSION = re.compile(
     r"\b(?:PD|progres\w*|prog'?d|relaps\w*|climb\w*|creeping\s+up|(?:FLCs?|light\s+chains?|M[-\s]?protein|"
-    r"M[-\s]?spike|paraprotein)\s+(?:have\s+|has\s+)?(?:risen|rising|rose|increas\w*))\b",
+    r"M[-\s]?spike|paraprotein|Ig[AGM])\s+(?:have\s+|has\s+)?(?:risen|rising|rose|increas\w*|creeping|drifting\s+up|"
+    r"doubl\w*|going\s+up))\b",
     re.IGNORECASE,
 )
 # The joint between the drugs of a regimen written drug by drug: "Pom/dex/Darzalex", "pom-dex-dara".
@@ -772,6 +773,14 @@ class _Extractor:
             rest = self.text[agent.mention.end :]
             progressed_later = PROGRESSION.search(rest)
             still_on = re.search(r"\bstill\s+on\s+$", before, re.IGNORECASE)
+            # "still getting dara monthly; now IgG rising": a rise told in the same clause run as the drug
+            # the patient is still receiving ("no progression" is none).
+            still_receiving = re.search(r"\bstill\s+(?:on|getting|receiving|taking)\s+$", before, re.I)
+            told_next = re.match(r"[^.?!\n]*", rest).group(0)
+            rise_next = PROGRESSION.search(told_next)
+            rise_next = rise_next and not re.search(
+                r"\b(?:no|not|without|never)\s+(?:\w+\s+)?$", told_next[: rise_next.start()], re.I
+            )
             progression_in_sentence = PROGRESSION.search(sentence)
             on_since = re.search(
                 r"\bon\s+(?:continuous\s+|low[-\s]dose\s+)?$", before, re.IGNORECASE
@@ -818,6 +827,7 @@ class _Extractor:
                 or ((on_since or maintenance) and progressed_later)
                 # "PD 30 months in, still on dara maintenance"
                 or (maintenance and still_on and progression_in_sentence)
+                or (still_receiving and rise_next)
                 or listed_with_progressed
                 or self.one_time_failed(agent, agents, before)
             ):

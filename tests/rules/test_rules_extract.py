@@ -136,6 +136,22 @@ from assistant.rules import extract_facts
             id="normal-hb-is-no-anaemia",
         ),
         pytest.param(
+            "VRd x8, no transplant, on len 10 mg maintenance since 2022. Asymptomatic but M-spike creeping: "
+            "0.3 -> 0.6 -> 0.9 g/dL.",
+            {"lenalidomide": "refractory", "on_therapy_at_progression": True},
+            id="marker-creeping-on-maintenance",
+        ),
+        pytest.param(
+            "Front line Dara-VMP since 2020, still getting dara monthly; now IgG rising 1.9 -> 3.4 g/dL.",
+            {"anti_cd38": "refractory"},
+            id="still-getting-drug-then-marker-rising",
+        ),
+        pytest.param(
+            "Front line Dara-VMP since 2020, still getting dara monthly; no progression so far.",
+            {"anti_cd38": "exposed_not_refractory"},
+            id="still-getting-drug-no-progression",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
