@@ -152,6 +152,12 @@ from assistant.rules import extract_facts
             id="still-getting-drug-no-progression",
         ),
         pytest.param(
+            "2015-2016: VTD x4 + ASCT\n2016-2019: lenalidomide maintenance -> PD on len\n"
+            "2021-2023: Kyprolis + Pomalyst + dex (KPd) -> PD 9/2023\nNow: 69F, options?",
+            {"pomalidomide": "refractory", "carfilzomib": "refractory"},
+            id="code-in-brackets-before-arrow-pd",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
