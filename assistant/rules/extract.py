@@ -1072,6 +1072,10 @@ class _Extractor:
             if m:
                 self.add("months_since_asct", _months(m.group(1), m.group(2)), m.start(), m.end(), key)
                 break
+        else:
+            if dated := self.months_from_asct_date():
+                months, start, end = dated
+                self.add("months_since_asct", months, start, end, "dated_months_since_asct")
         if m := self.search(lex["cells_not_stored"]):
             self.add("stem_cells_stored", False, m.start(), m.end(), "cells_not_stored")
         elif m := self.search(lex["cells_stored"]):
@@ -1160,6 +1164,34 @@ class _Extractor:
         else:
             gap = (int(y2) - int(y1) - 1) * 12 + 1
         return (gap, stop.start(), progression.end()) if gap > 0 else None
+
+    def months_from_asct_date(self) -> tuple[int, int, int] | None:
+        """Months from a transplant dated to the month ("ASCT (02/2019)") to the first progression dated to
+        the month after it ("Relapsed 01/2023"); dates without a month give no count."""
+        lex = self.lex
+        month = list(calendar.month_abbr).index
+        dates = list(self.finditer(lex["month_date"]))
+
+        def months(m: re.Match) -> int:
+            name, number, year = m.groups()
+            return int(year) * 12 + (month(name.title()[:3]) if name else int(number))
+
+        asct = next(
+            (m for m in dates if re.search(lex["asct"]["date_cue"], self.text_before(m.start(), 40), re.I)),
+            None,
+        )
+        if asct is None:
+            return None
+        for m in dates:
+            if m.start() <= asct.end():
+                continue
+            before = self.text_before(m.start(), 90)
+            if re.search(lex["progression_date_cue"], before, re.IGNORECASE) or re.match(
+                lex["progression_after_date"], self.text[m.end() :], re.IGNORECASE
+            ):
+                gap = months(m) - months(asct)
+                return (gap, asct.start(), m.end()) if gap > 0 else None
+        return None
 
     def sole_imid_status(self, agents: list[_Agent]) -> None:
         """'1 prior line (VRd/ASCT/R). IMiD-refractory.': a status stated for the IMiD class belongs to the

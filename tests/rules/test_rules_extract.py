@@ -158,6 +158,25 @@ from assistant.rules import extract_facts
             id="code-in-brackets-before-arrow-pd",
         ),
         pytest.param(
+            "She received four cycles of bortezomib, lenalidomide and dexamethasone followed by "
+            "autologous transplant in June 2020. Lenalidomide maintenance was started in August 2020; she "
+            "stopped it after four months for toxicity, and she has had no myeloma therapy since December "
+            "2020. Her paraprotein rose to 21 g/L and her haemoglobin fell to 92 g/L (November 2023).",
+            {"lenalidomide": "exposed_not_refractory", "months_since_asct": 41},
+            id="letter-maintenance-stopped-for-toxicity-dated",
+        ),
+        pytest.param(
+            "62F, VCd x4 -> ASCT 05/2021, no maintenance (declined). Relapsed 01/2023 with new lesions.",
+            {"months_since_asct": 20},
+            id="dated-transplant-and-relapse",
+        ),
+        pytest.param(
+            "KRd x4 -> ASCT (02/2019) -> KRd x4 consolidation, then observation (no maintenance). M-spike "
+            "0 -> 0.7 -> 1.0 g/dL on two draws (03/2023).",
+            {"months_since_asct": 49, "lenalidomide": "exposed_not_refractory"},
+            id="dated-marker-rise-after-transplant",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
