@@ -177,6 +177,30 @@ from assistant.rules import extract_facts
             id="dated-marker-rise-after-transplant",
         ),
         pytest.param(
+            "IgG kappa paraprotein 0.9 g/dL on routine labs, no CRAB. Her rheumatologist asks whether she "
+            "needs Velcade or Revlimid.",
+            {"bortezomib": "unknown", "lenalidomide": "unknown"},
+            id="asks-whether-names-no-history",
+        ),
+        pytest.param(
+            "L1 2017: VTd x4 -> ASCT. L2 2020: generic lenalidomide-dex at 1st relapse, PD on Rd now. We can "
+            "get generic pomalidomide and cyclophosphamide.",
+            {"lenalidomide": "refractory", "prior_lines": 2},
+            id="generic-drug-given-is-history",
+        ),
+        pytest.param(
+            "VCd x6 -> ASCT 2018, no maintenance. M-spike 0.3 -> 0.4 -> 0.6 g/dL over 6 mo. Hb 13.1, "
+            "no bone pain, skeletal survey unchanged.",
+            {"relapse_type": "biochemical", "crab_absent": True},
+            id="crab-ruled-out-in-words",
+        ),
+        pytest.param(
+            "Mr Hamid, 66, was diagnosed last week with IgG kappa multiple myeloma and lytic lesions. He has "
+            "not yet received any treatment.",
+            {"scope": "newly_diagnosed"},
+            id="diagnosed-last-week-untreated",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
