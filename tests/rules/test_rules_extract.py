@@ -201,6 +201,11 @@ from assistant.rules import extract_facts
             id="diagnosed-last-week-untreated",
         ),
         pytest.param(
+            "L1 VRd -> len maintenance -> PD on len (2022). L2 VCd -> progressed during cycle 5. 3rd line?",
+            {"anti_cd38": "naive", "pomalidomide": "naive", "prior_lines": 2},
+            id="line-label-after-a-progression-opens-a-line",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
@@ -2020,7 +2025,8 @@ from assistant.rules import extract_facts
         pytest.param(
             "L1 VRd -> ASCT -> len maint, PD on len 2022. L2 KPd - sorry, typo, it was Kd - until "
             "he progressed on it in 2024. Options?",
-            {"carfilzomib": "refractory", "pomalidomide": "unknown", "prior_lines": 2},
+            # The two lines told (L1, L2) are the whole history: pomalidomide, withdrawn, was never given.
+            {"carfilzomib": "refractory", "pomalidomide": "naive", "prior_lines": 2},
             id="regimen-withdrawn-by-sorry-typo-is-not-read",
         ),
         pytest.param(
