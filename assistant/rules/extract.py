@@ -240,7 +240,10 @@ class _Extractor:
             return False
         told = re.match(r"[^.;\n]*", self.text[later.mention.end :]).group(0)
         for_progression = re.search(self.lex["stopped_for_progression"], told, re.IGNORECASE)
-        return bool(re.match(self.lex["stopped_after"], told, re.IGNORECASE)) and not for_progression
+        # "... she 'stopped the Revlimid some time last year'": the stop told before the drug's next mention.
+        stopped_then = re.search(self.lex["stopped_before"], self.text_before(later.mention.start, 30), re.I)
+        stopped = stopped_then or re.match(self.lex["stopped_after"], told, re.IGNORECASE)
+        return bool(stopped) and not for_progression
 
     def status_asked(self, start: int, end: int) -> bool:
         """Is the status between start and end asked rather than told ("Is she lenalidomide refractory?",

@@ -206,6 +206,12 @@ from assistant.rules import extract_facts
             id="line-label-after-a-progression-opens-a-line",
         ),
         pytest.param(
+            'Relapse in a 69F. VRd -> ASCT 2019 -> Revlimid maintenance. Family says she "stopped the '
+            'Revlimid some time last year", records pending. Now PD: M-spike 1.7. Dara naive.',
+            {"lenalidomide": "unknown", "lenalidomide_exposure_unclear": True},
+            id="maintenance-stopped-at-its-next-mention",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
