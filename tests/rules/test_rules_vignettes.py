@@ -10,6 +10,10 @@ from assistant.vocabulary import load_vocabulary
 from evals.vignettes import evaluate_vignettes, normalize_label
 
 DEV = Path(__file__).resolve().parents[2] / "evals" / "data" / "vignettes_dev.jsonl"
+# 80 cases written by two helpers from the spec alone, never from this code (b*: 40, c*: 40). Measured before
+# any fix they read 0.675 / 0.800 branch accuracy with 11 / 7 avoid violations; the misreads they exposed were
+# fixed, and a few labels remain the spec's open calls (the 60-day to 6-month lenalidomide window).
+EXTRA = DEV.with_name("vignettes_extra.jsonl")
 
 
 def test_dev_vignettes_meet_targets():
@@ -19,6 +23,14 @@ def test_dev_vignettes_meet_targets():
     assert result["avoid_violations"] == 0
     assert result["preferred_recall"] >= 0.85
     assert result["fact_accuracy"] >= 0.90
+
+
+def test_extra_vignettes_offer_nothing_to_avoid():
+    result = evaluate_vignettes(EXTRA)
+    assert result["n_items"] == 80
+    assert result["avoid_violations"] == 0
+    assert result["branch_accuracy"] >= 0.9
+    assert result["preferred_recall"] >= 0.9
 
 
 @pytest.mark.parametrize(
