@@ -222,6 +222,7 @@ def answer_question(
             return _notice(question[:200], "empty", "invalid_input", message, started)
     if not question.strip() and not patient_text:
         return _notice(question, "empty", "invalid_input", p["invalid_empty"], started)
+    typed = question.strip()  # a case typed line by line keeps its lines ("2019-2021: Dara-Vd -> PD")
     question = " ".join(question.split())
 
     known_patient = patient_text or (conversation.patient_text if conversation else None)
@@ -251,7 +252,7 @@ def answer_question(
     if known_patient is None and turn.kind != "follow_up" and describes_patient(asked):
         # The case is in the question itself ("72yo, VRd -> auto, progressing on len maintenance, what now?"):
         # it is the patient text, as the chat page treats a case typed into the message box.
-        known_patient = asked
+        known_patient = typed
         turn = TurnClass(kind="patient", reason="describes a patient and asks what to do")
     resolved, kind, answer_as = asked, turn.kind, turn.kind
     if turn.kind == "follow_up" and previous is not None:

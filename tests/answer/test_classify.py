@@ -188,6 +188,33 @@ def test_out_of_scope_reason_reads_the_history(text: str, in_scope: bool) -> Non
             True,
             id="history-and-can-i-just-switch",
         ),
+        pytest.param(
+            "3rd relapse. He's had velcade, revlimid and darzalex at various points. What do you suggest?",
+            True,
+            id="history-and-what-do-you-suggest",
+        ),
+        pytest.param(
+            "Pt at first relapse after VRd -> auto -> Revlimid maint. Which is better for next line, Isa-Kd "
+            "or DRd?",
+            True,
+            id="history-and-which-is-better",
+        ),
+        pytest.param(
+            "2 lines behind him (VCd-ASCT 2016, then KRd, finished 2022). SPEP 0.2 -> 0.5 g/dL. Time for 3rd "
+            "line?",
+            True,
+            id="history-and-time-for-a-line",
+        ),
+        pytest.param(
+            "pt relapsing after velcade and revlimid, refractory to revlimid. never had dara. what next",
+            True,
+            id="history-and-what-next-unpunctuated",
+        ),
+        pytest.param(
+            "In the Korean algorithm, what do you give a bortezomib-refractory vs len-refractory patient?",
+            False,
+            id="algorithm-question-is-no-case",
+        ),
     ],
 )
 def test_describes_patient(text: str, case: bool) -> None:

@@ -139,6 +139,22 @@ def test_a_case_asked_as_the_question_gets_the_branch_card(services) -> None:
     assert answer.sentences[0].citations, answer.sentences[0]
 
 
+def test_a_case_asked_line_by_line_keeps_its_lines(services) -> None:
+    """A history typed one line per line of therapy, asked as the question, is read as typed: flattened into
+    one line, "-> PD 9/2023" ran into "Now: 69F" and pomalidomide-refractory disease was offered Pd."""
+    case = (
+        "2015-2016: VTD x4 + ASCT (Mel200)\n"
+        "2016-2019: lenalidomide maintenance -> PD on len\n"
+        "2019-2021: Dara-Vd (CASTOR) -> PD while on daratumumab + Velcade\n"
+        "2021-2023: Kyprolis + Pomalyst + dex (KPd) -> PD 9/2023\n"
+        "Now: 69F, ECOG 1, CrCl 50. What options are left?"
+    )
+    answer = answer_question(case, services=services)
+    assert answer.branch == "triple_class_refractory", answer.text[:300]
+    options = [sentence.text for sentence in answer.sentences if sentence.role == "option"]
+    assert options and not [text for text in options if "(Pd)" in text or "(PCd)" in text], options
+
+
 @pytest.mark.parametrize(
     ("question", "patient"),
     [
