@@ -11,13 +11,16 @@ import pytest
 from assistant.cli import main
 from assistant.settings import PROJECT_ROOT
 
-VIGNETTES = [
-    json.loads(line)
-    for line in (PROJECT_ROOT / "evals" / "data" / "vignettes_dev.jsonl")
-    .read_text(encoding="utf-8")
-    .splitlines()
-    if line.strip()
-]
+
+def _load(name: str) -> list[dict]:
+    path = PROJECT_ROOT / "evals" / "data" / name
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+VIGNETTES = _load("vignettes_dev.jsonl")
+# Written blind from the spec (see tests/rules/test_rules_vignettes.py); a few branch labels are open calls,
+# so only the safety property is asserted here.
+EXTRA_VIGNETTES = _load("vignettes_extra.jsonl")
 
 
 ASKED_WITH_PATIENT = ["What are the options for this patient?", "--patient"]  # the case as --patient text
@@ -45,3 +48,20 @@ def test_vignette_answer_never_offers_expected_avoid(services, monkeypatch, caps
             assert labels and all(label.startswith("not for this patient") for label in labels), sentence[
                 "text"
             ]
+
+
+@pytest.mark.parametrize("asked", [pytest.param(ASKED_WITH_PATIENT, id="patient"),
+                                   pytest.param(ASKED_AS_QUESTION, id="question")])
+@pytest.mark.parametrize("vignette", [pytest.param(v, id=v["id"]) for v in EXTRA_VIGNETTES])
+def test_extra_vignette_answer_never_offers_expected_avoid(services, monkeypatch, capsys, vignette, asked):
+    """No option line offers a regimen the case's expected-avoid list names (an option's source quote may
+    name its comparator, "Kd ... versus Vd": only the regimen the line offers counts)."""
+    monkeypatch.setattr("assistant.cli.ask._load_services", lambda: services)
+    assert main(["ask", *asked, vignette["text"], "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    vocabulary = services.vocabulary
+    avoid = {vocabulary.normalize_regimen(code) or code for code in vignette["expected"]["avoid"]}
+    for sentence in out["sentences"]:
+        if sentence["role"] == "option":
+            offered = sentence["text"].split(" — ")[0].split(". (also")[0]
+            assert not {m.id for m in vocabulary.find_regimens(offered)} & avoid, sentence["text"]
