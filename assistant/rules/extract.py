@@ -1613,7 +1613,24 @@ class _Extractor:
         self.transplant_eligibility()
         self.defaults_for_described_case()
         self.contradicted_refractoriness()
+        self.outcome_not_known(agents)
         return self.facts
+
+    def outcome_not_known(self, agents: list[_Agent]) -> None:
+        """A drug told received with its outcome said to be unknown ("L2 Dara-Kd - at some point it was
+        stopped, I dont have the dates or the reason"): whether the disease is refractory to it is not told,
+        so its status is indeterminate and the rule layer asks, instead of reading "received" as "not
+        refractory"."""
+        for agent in agents:
+            if not agent.history:
+                continue
+            told = re.match(r"[^.;\n]*(?:[.;][^.;\n]*)?", self.text[agent.mention.end :]).group(0)[:160]
+            if not re.search(self.lex["outcome_unknown_after"], told, re.IGNORECASE):
+                continue
+            for fld in (f for f in agent.fields if f in STATUS_FIELDS):
+                statuses = {f.value for f in self.facts if f.field == fld}
+                if statuses <= {"exposed", "exposed_not_refractory"}:
+                    self.add(fld, "indeterminate", agent.mention.start, agent.mention.end, OUTCOME_UNKNOWN)
 
     def contradicted_refractoriness(self) -> None:
         """A drug read as refractory and then told "not refractory" ("PD on R maint. Not len-refractory",
@@ -1673,6 +1690,7 @@ SET_FIELDS = {
     "stopped_for_toxicity",
 }
 CONTRADICTION = "told_refractory_and_not_refractory"
+OUTCOME_UNKNOWN = "outcome_not_known"
 
 
 def _merge(facts: list[ExtractedFact]) -> dict[str, Any]:
@@ -1687,7 +1705,7 @@ def _merge(facts: list[ExtractedFact]) -> dict[str, Any]:
         elif f.field not in values:
             values[f.field] = f.value
     for f in facts:  # told both ways: neither reading wins unless the time off the drug decides
-        if f.rule == CONTRADICTION:
+        if f.rule in (CONTRADICTION, OUTCOME_UNKNOWN):
             values[f.field] = f.value
     # Exposure seen only in a regimen list ("received_in_history") is not yet "not refractory" for
     # lenalidomide: its refractoriness is what the branch turns on, and timing decides it.

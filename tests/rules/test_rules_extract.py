@@ -212,6 +212,12 @@ from assistant.rules import extract_facts
             id="maintenance-stopped-at-its-next-mention",
         ),
         pytest.param(
+            "L1 VRd -> ASCT -> R maint, PD on R (2020). L2 Dara-Kd started 2020 - at some point it was "
+            "stopped, I dont have the dates or the reason. Now PD with new bone lesions.",
+            {"anti_cd38": "indeterminate", "carfilzomib": "indeterminate", "lenalidomide": "refractory"},
+            id="outcome-said-unknown",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
