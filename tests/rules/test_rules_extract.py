@@ -218,6 +218,24 @@ from assistant.rules import extract_facts
             id="outcome-said-unknown",
         ),
         pytest.param(
+            "L1: VTD x4 -> ASCT 2016. L2 (03/2020): DVd x8, bortezomib stopped 11/2020, then daratumumab "
+            "monthly alone. PD on monthly dara 10/2024. Never lenalidomide.",
+            {"anti_cd38": "refractory"},
+            id="pd-on-monthly-drug",
+        ),
+        pytest.param(
+            "VTD x4 -> ASCT -> bortezomib maintenance (len maintenance not reimbursed at our centre). PD "
+            "while on bortezomib maint. Len naive.",
+            {"lenalidomide": "naive", "bortezomib": "refractory"},
+            id="drug-not-reimbursed-is-no-history",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> len maint stopped 04/2020 after G3 diarrhoea. Off all therapy since. 09/2023: "
+            "M-spike 1.7. The team calls him 'len refractory because he relapsed after maintenance' - agree?",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="status-others-call-it-asked",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
