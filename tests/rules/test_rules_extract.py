@@ -236,6 +236,13 @@ from assistant.rules import extract_facts
             id="status-others-call-it-asked",
         ),
         pytest.param(
+            "61F, ECOG 0.\n| line | regimen | dates | best response | outcome |\n"
+            "| 1 | VRd x6 -> ASCT (no maint) | 2017-2018 | CR | relapse 2021, off tx |\n"
+            "| 2 | DRd | 03/2021-12/2024 | VGPR | PD on DRd |\nCarfilzomib and pom naive. What for line 3?",
+            {"prior_lines": 2, "anti_cd38": "refractory", "lenalidomide": "refractory"},
+            id="pasted-table-numbers-its-lines",
+        ),
+        pytest.param(
             "VRd -> ASCT -> R maint, rising creatinine on R maintenance, M-spike stable",
             {"lenalidomide": "unknown"},
             id="rising-non-marker-is-no-progression",
