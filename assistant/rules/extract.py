@@ -1153,10 +1153,7 @@ class _Extractor:
             before = self.text_before(m.start(), 90)
             if stop is None and re.search(lex["lenalidomide_stop_cue"], before, re.IGNORECASE):
                 stop = m
-            elif stop is not None and (
-                re.search(lex["progression_date_cue"], before, re.IGNORECASE)
-                or re.match(lex["progression_after_date"], self.text[m.end() :], re.IGNORECASE)
-            ):
+            elif stop is not None and self.dates_progression(m):
                 progression = m
                 break
         if stop is None or progression is None:
@@ -1186,15 +1183,19 @@ class _Extractor:
         if asct is None:
             return None
         for m in dates:
-            if m.start() <= asct.end():
-                continue
-            before = self.text_before(m.start(), 90)
-            if re.search(lex["progression_date_cue"], before, re.IGNORECASE) or re.match(
-                lex["progression_after_date"], self.text[m.end() :], re.IGNORECASE
-            ):
+            if m.start() > asct.end() and self.dates_progression(m):
                 gap = months(m) - months(asct)
                 return (gap, asct.start(), m.end()) if gap > 0 else None
         return None
+
+    def dates_progression(self, date: re.Match) -> bool:
+        """Is `date` the progression's date: told after a progression or a marker's rise ("Relapsed 01/2023",
+        "M-spike 0.7 -> 1.0 (03/2023)"), or followed by one ("09/2023: M-spike 1.7")?"""
+        lex = self.lex
+        return bool(
+            re.search(lex["progression_date_cue"], self.text_before(date.start(), 90), re.IGNORECASE)
+            or re.match(lex["progression_after_date"], self.text[date.end() :], re.IGNORECASE)
+        )
 
     def sole_imid_status(self, agents: list[_Agent]) -> None:
         """'1 prior line (VRd/ASCT/R). IMiD-refractory.': a status stated for the IMiD class belongs to the
@@ -1274,8 +1275,7 @@ class _Extractor:
         # regimen told is not the front line, so neither it nor the transplant history can be inferred.
         starts_later = self.told_from_later_line(history[0], told)
         partial = (
-            self.search(self.lex["triple_class_refractory"]) is not None
-            or self.search(self.lex["penta_refractory"]) is not None
+            self.lines_a_label_implies > 0  # a triple-class or penta-refractory label is stated
             # "Kd ± anti-CD38 (arm unknown)": whether the antibody was given is not told.
             or self.search(self.lex["maybe_given_before"].removesuffix("$") + r"(?=\S)") is not None
             or untold_lines
