@@ -9,7 +9,6 @@ inferred from and a rule name that says so.
 
 from __future__ import annotations
 
-import calendar
 import itertools
 import re
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from assistant.rules.dates import ORDERS, Reading, TextDate, days_between, find_dates, months_between
 from assistant.rules.lab_table import latest_in_column
 from assistant.rules.profile import (
     ANTI_CD38_DRUGS,
@@ -125,6 +125,19 @@ def _by_time_off(months: float) -> str:
     within 60 days of the last therapy = refractory; imwg-2021: progression more than 6 months after
     stopping fixed-duration lenalidomide = not refractory; between, no source decides."""
     return "refractory" if months <= 2 else "exposed_not_refractory" if months > 6 else "indeterminate"
+
+
+def _status_by_dates(first: Reading, later: Reading) -> tuple[str, str] | None:
+    """Lenalidomide status from the dates of its stop and of the progression, with the gap as read: to
+    the day, korean-2020's 60 days decide refractoriness; to the month, only more than 2 months count."""
+    if (days := days_between(first, later)) is not None:
+        if days < 0:
+            return None
+        value = "refractory" if days <= 60 else "exposed_not_refractory" if days > 183 else "indeterminate"
+        return value, f"{days}d"
+    if (months := months_between(first, later)) > 2:
+        return ("exposed_not_refractory" if months > 6 else "indeterminate"), f"{months}mo"
+    return None
 
 
 @dataclass
@@ -247,7 +260,8 @@ class _Extractor:
 
     def status_asked(self, start: int, end: int) -> bool:
         """Is the status between start and end asked rather than told ("Is she lenalidomide refractory?",
-        "Len-refractory or not?")? Then it is no fact; "len-refractory, dara-naive, options?" still is."""
+        "Len-refractory or not?", "so she is not len refractory, right?")? Then it is no fact;
+        "len-refractory, dara-naive, options?" still is."""
         begin, stop = next(((s, e) for s, e in self.sentences() if s <= start < e), (start, end))
         if end > stop or not self.text[begin:stop].endswith("?"):
             return False
@@ -255,10 +269,12 @@ class _Extractor:
         before = self.text[begin:start]
         # "He's triple-class exposed - does that make him TCR?": the question may be the last clause.
         clause = re.split(r"[,;:]\s+|\s[-–]\s+", before)[-1]
+        after = self.text[end : stop - 1]
         return bool(
             re.match(asked["before"], before, re.IGNORECASE)
             or re.match(asked["before"], clause, re.IGNORECASE)
-            or re.match(asked["after"], self.text[end : stop - 1], re.IGNORECASE)
+            or re.match(asked["after"], after, re.IGNORECASE)
+            or (re.search(asked["claim_before"], before, re.I) and re.search(asked["tag_after"], after, re.I))
         )
 
     def class_status_asked(self, m: re.Match) -> bool:
@@ -1113,11 +1129,9 @@ class _Extractor:
                 "lenalidomide", _by_time_off(months), m.start(), m.end(), f"time_off_lenalidomide:{months}mo"
             )
             return
-        dated = self.months_from_dates()
-        if dated is not None and dated[0] > 2:
-            months, start, end = dated
-            value = "exposed_not_refractory" if months > 6 else "indeterminate"
-            self.add("lenalidomide", value, start, end, f"dated_time_off_lenalidomide:{months}mo")
+        if dated := self.dated_lenalidomide_status():
+            value, start, end, gap = dated
+            self.add("lenalidomide", value, start, end, f"dated_time_off_lenalidomide:{gap}")
             return
         no_maint = self.first("maintenance_after_asct")
         since = self.first("months_since_asct")
@@ -1142,59 +1156,69 @@ class _Extractor:
             return _months(groups[0], groups[1]), m
         return None
 
-    def months_from_dates(self) -> tuple[int, int, int] | None:
-        """Months from a dated lenalidomide stop to a later dated progression, at least: "last dose Feb 2022
-        ... Progression Sept 2024" is 31; "stopped in 2021 ... progression now (2024)" is at least 25 (years
-        alone give the least possible gap, so one calendar year apart says nothing)."""
-        lex = self.lex
-        month = list(calendar.month_abbr).index
-        stop = progression = None
-        for m in self.finditer(lex["date"]):
-            before = self.text_before(m.start(), 90)
-            if stop is None and re.search(lex["lenalidomide_stop_cue"], before, re.IGNORECASE):
-                stop = m
-            elif stop is not None and self.dates_progression(m):
-                progression = m
-                break
-        if stop is None or progression is None:
+    def dated_lenalidomide_status(self) -> tuple[str, int, int, str] | None:
+        """Lenalidomide status from the dates of its stop and of the progression after it: "last capsule
+        15/09/2024 ... 28/10/2024: M-spike 0.2 -> 1.3" is 43 days, refractory; "last dose Feb 2022 ...
+        Progression Sept 2024" is 31 months, not refractory; "stopped in 2021 ... progression now (2024)"
+        is at least 25 months. Month-level dates under 3 months apart, and a day/month order that changes
+        the answer, decide nothing."""
+        dates = find_dates(self.text)
+        stop = next((d for d in dates if self.dates_lenalidomide_stop(d)), None)
+        if stop is None:
             return None
-        (m1, y1), (m2, y2) = stop.groups(), progression.groups()
-        if m1 and m2:
-            gap = (int(y2) - int(y1)) * 12 + month(m2.title()[:3]) - month(m1.title()[:3])
-        else:
-            gap = (int(y2) - int(y1) - 1) * 12 + 1
-        return (gap, stop.start(), progression.end()) if gap > 0 else None
+        progression = next((d for d in dates if d.start > stop.end and self.dates_progression(d)), None)
+        if progression is None:
+            return None
+        read = {
+            _status_by_dates(first, later)
+            for order in ORDERS
+            if (first := stop.reading(order)) and (later := progression.reading(order))
+        }
+        if len(read) != 1 or (only := read.pop()) is None:
+            return None
+        return only[0], stop.start, progression.end, only[1]
+
+    def dates_lenalidomide_stop(self, date: TextDate) -> bool:
+        """Is `date` the day lenalidomide stopped: after a stop cue ("len maintenance stopped 02/2023", "last
+        capsule 15/09/2024"), or the end of a date range heading a lenalidomide line ("02/2021-01/2023
+        lenalidomide 10 mg maintenance")?"""
+        lex = self.lex
+        return bool(
+            re.search(lex["lenalidomide_stop_cue"], self.text_before(date.start, 130), re.IGNORECASE)
+            or (
+                re.search(r"\d\s*[-–]\s*$", self.text_before(date.start, 3))
+                and re.match(lex["lenalidomide_line_after_range"], self.text[date.end :], re.IGNORECASE)
+            )
+        )
 
     def months_from_asct_date(self) -> tuple[int, int, int] | None:
         """Months from a transplant dated to the month ("ASCT (02/2019)") to the first progression dated to
-        the month after it ("Relapsed 01/2023"); dates without a month give no count."""
-        lex = self.lex
-        month = list(calendar.month_abbr).index
-        dates = list(self.finditer(lex["month_date"]))
-
-        def months(m: re.Match) -> int:
-            name, number, year = m.groups()
-            return int(year) * 12 + (month(name.title()[:3]) if name else int(number))
-
-        asct = next(
-            (m for m in dates if re.search(lex["asct"]["date_cue"], self.text_before(m.start(), 40), re.I)),
-            None,
-        )
+        the month after it ("Relapsed 01/2023"); dates without a month, or whose day/month order changes the
+        count, give none."""
+        dates = find_dates(self.text)
+        cue = self.lex["asct"]["date_cue"]
+        asct = next((d for d in dates if re.search(cue, self.text_before(d.start, 40), re.I)), None)
         if asct is None:
             return None
-        for m in dates:
-            if m.start() > asct.end() and self.dates_progression(m):
-                gap = months(m) - months(asct)
-                return (gap, asct.start(), m.end()) if gap > 0 else None
+        for d in dates:
+            if d.start > asct.end and self.dates_progression(d):
+                gaps = {
+                    months_between(first, later)
+                    for order in ORDERS
+                    if (first := asct.reading(order)) and (later := d.reading(order))
+                    if first[1] and later[1]
+                }
+                gap = gaps.pop() if len(gaps) == 1 else 0
+                return (gap, asct.start, d.end) if gap > 0 else None
         return None
 
-    def dates_progression(self, date: re.Match) -> bool:
+    def dates_progression(self, date: TextDate) -> bool:
         """Is `date` the progression's date: told after a progression or a marker's rise ("Relapsed 01/2023",
         "M-spike 0.7 -> 1.0 (03/2023)"), or followed by one ("09/2023: M-spike 1.7")?"""
         lex = self.lex
         return bool(
-            re.search(lex["progression_date_cue"], self.text_before(date.start(), 90), re.IGNORECASE)
-            or re.match(lex["progression_after_date"], self.text[date.end() :], re.IGNORECASE)
+            re.search(lex["progression_date_cue"], self.text_before(date.start, 90), re.IGNORECASE)
+            or re.match(lex["progression_after_date"], self.text[date.end :], re.IGNORECASE)
         )
 
     def sole_imid_status(self, agents: list[_Agent]) -> None:

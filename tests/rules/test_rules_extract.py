@@ -2116,6 +2116,79 @@ from assistant.rules import extract_facts
             {"lenalidomide": "exposed_not_refractory"},
             id="status-wrongly-labelled-is-withdrawn",
         ),
+        # Day-level dates: korean-2020's 60 days from the last dose decide refractoriness.
+        pytest.param(
+            "70M, VRd x8 then lenalidomide 10 mg maintenance, stopped after 2 years: last dose 03/02/2024. "
+            "Labs 20/03/2024: M-spike 0.3 -> 1.4 g/dL. No dara.",
+            {"lenalidomide": "refractory", "anti_cd38": "naive"},
+            id="day-dates-progression-within-60-days",
+        ),
+        pytest.param(
+            "70M, VRd x8 then lenalidomide maintenance, stopped as planned, last capsule 2023-01-15. "
+            "Relapsed 2024-02-20 with new lytic lesions.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="iso-dates-progression-after-6-months",
+        ),
+        pytest.param(
+            "VRd x8 then lenalidomide maintenance stopped as planned, last dose 05/06/2024. "
+            "Relapse 01/09/2024 with rising FLC.",
+            {"lenalidomide": "unknown"},
+            id="day-month-order-that-changes-the-answer-decides-nothing",
+        ),
+        pytest.param(
+            "81F.\n03/2019-12/2019 VMP x9\n01/2020-01/2022 lenalidomide 10 mg, 24 months, stopped as "
+            "planned\n06/2023 PD: M-spike 0.2 -> 1.2 g/dL\nNo anti-CD38. Next?",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="dated-range-ends-the-lenalidomide-line",
+        ),
+        # A claim put up for confirmation is no fact: the history decides.
+        pytest.param(
+            "VRd then len maintenance, last dose 02/05/2024. Relapse 20/05/2024: M-spike 0.4 -> 1.1 g/dL. "
+            "She was off len when it rose, so she is not len refractory, right?",
+            {"lenalidomide": "refractory"},
+            id="status-in-tag-question-is-asked",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> len maint, PD on len. Len refractory, dara naive, DPd - correct?",
+            {"lenalidomide": "refractory", "anti_cd38": "naive"},
+            id="bare-status-before-tag-question-is-told",
+        ),
+        # Histories written in other languages: negations, "progression under", drug spellings.
+        pytest.param(
+            "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
+            "Kein Daratumumab. Nicht mehr transplantfaehig.",
+            {"lenalidomide": "refractory", "anti_cd38": "naive", "transplant_eligible": False},
+            id="german-history",
+        ),
+        pytest.param(
+            "Patient 66 ans, VRd puis lenalidomide en entretien, progression sous lenalidomide 2024. "
+            "Pas de daratumumab.",
+            {"lenalidomide": "refractory", "anti_cd38": "naive"},
+            id="french-history",
+        ),
+        pytest.param(
+            "Paciente 74 anos, DRd desde 2021, agora em progressao sob DRd. Nunca recebeu bortezomibe nem "
+            "carfilzomibe. Nao elegivel a TMO.",
+            {
+                "lenalidomide": "refractory",
+                "anti_cd38": "refractory",
+                "bortezomib": "naive",
+                "carfilzomib": "naive",
+                "transplant_eligible": False,
+            },
+            id="portuguese-history",
+        ),
+        pytest.param(
+            "Mujer 72 a, VRd y lenalidomida de mantenimiento, PD durante lenalidomida. Sin daratumumab.",
+            {"lenalidomide": "refractory", "anti_cd38": "naive"},
+            id="spanish-history",
+        ),
+        pytest.param(
+            "Paziente 61 anni, VRd -> ASCT -> lenalidomide, ora PD in corso di lenalidomide. Mai ricevuto "
+            "daratumumab.",
+            {"lenalidomide": "refractory", "anti_cd38": "naive"},
+            id="italian-history",
+        ),
     ],
 )
 def test_extract_facts_from_shorthand(text, expected):

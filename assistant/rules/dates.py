@@ -1,0 +1,96 @@
+"""Calendar dates as clinicians write them, to the precision written ("2021", "Feb 2021", "02/2021",
+"15/09/2024", "2024-09-15"), and the gap between two of them.
+
+Timing rules hang on these gaps: progression within 60 days of the last lenalidomide dose is refractory
+(korean-2020), more than 6 months after stopping it is not (imwg-2021). A gap is only as precise as the
+coarser of its two dates, and "10/09/2024" may be day-first or month-first; both readings are kept so that
+a rule can decide only when they agree.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Order = Literal["dmy", "mdy"]
+ORDERS: tuple[Order, ...] = ("dmy", "mdy")
+
+_MONTH_NAMES = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+_YEAR = r"(?:19|20)\d\d"
+# One alternative per way of writing a date; the day-level ones first so that "15/09/2024" is not read as
+# the month date "09/2024".
+_DATE = re.compile(
+    rf"\b(?:(?P<a>\d{{1,2}})[/.](?P<b>\d{{1,2}})[/.](?P<dmy_year>{_YEAR})"
+    rf"|(?P<iso_year>{_YEAR})-(?P<iso_month>0[1-9]|1[0-2])(?:-(?P<iso_day>[0-3]\d))?(?!\d)"
+    rf"|(?P<name>{_MONTH_NAMES})[a-z]*\.?\s+(?:(?P<name_day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+)?(?P<name_year>{_YEAR})"
+    rf"|(?P<month>0?[1-9]|1[0-2])/(?P<month_year>{_YEAR})"
+    rf"|(?P<year>{_YEAR}))\b",
+    re.IGNORECASE,
+)
+
+# (year, month or None, day or None)
+Reading = tuple[int, int | None, int | None]
+
+
+@dataclass(frozen=True)
+class TextDate:
+    """A date in the text with its reading in each day/month order (None where that order is invalid)."""
+
+    start: int
+    end: int
+    dmy: Reading | None
+    mdy: Reading | None
+
+    def reading(self, order: Order) -> Reading | None:
+        return self.dmy if order == "dmy" else self.mdy
+
+
+def _valid(year: int, month: int | None, day: int | None) -> Reading | None:
+    if month is not None and not 1 <= month <= 12:
+        return None
+    if day is not None and (month is None or not 1 <= day <= calendar.monthrange(year, month)[1]):
+        return None
+    return (year, month, day)
+
+
+def _text_date(m: re.Match) -> TextDate | None:
+    g = m.groupdict()
+    if g["dmy_year"]:
+        year, a, b = int(g["dmy_year"]), int(g["a"]), int(g["b"])
+        dmy, mdy = _valid(year, b, a), _valid(year, a, b)
+    else:
+        if g["iso_year"]:
+            one = _valid(int(g["iso_year"]), int(g["iso_month"]), int(g["iso_day"]) if g["iso_day"] else None)
+        elif g["name_year"]:
+            month = list(calendar.month_abbr).index(g["name"].title()[:3])
+            one = _valid(int(g["name_year"]), month, int(g["name_day"]) if g["name_day"] else None)
+        elif g["month_year"]:
+            one = _valid(int(g["month_year"]), int(g["month"]), None)
+        else:
+            one = (int(g["year"]), None, None)
+        dmy = mdy = one
+    return TextDate(m.start(), m.end(), dmy, mdy) if dmy or mdy else None
+
+
+def find_dates(text: str) -> list[TextDate]:
+    """Every date in `text`, in order."""
+    return [d for m in _DATE.finditer(text) if (d := _text_date(m)) is not None]
+
+
+def days_between(first: Reading, later: Reading) -> int | None:
+    """Days from `first` to `later` when both are written to the day, else None."""
+    if first[1] is None or first[2] is None or later[1] is None or later[2] is None:
+        return None
+    return (datetime.date(*later) - datetime.date(*first)).days  # type: ignore[arg-type]
+
+
+def months_between(first: Reading, later: Reading) -> int:
+    """Whole months from `first` to `later`; with a date written only to the year, the least possible gap
+    (so one calendar year apart says nothing)."""
+    (y1, m1, _), (y2, m2, _) = first, later
+    if m1 is None or m2 is None:
+        return (y2 - y1 - 1) * 12 + 1
+    return (y2 - y1) * 12 + m2 - m1
