@@ -1648,7 +1648,9 @@ class _Extractor:
         for agent in agents:
             if not agent.history:
                 continue
-            told = re.match(r"[^.;\n]*(?:[.;][^.;\n]*)?", self.text[agent.mention.end :]).group(0)[:160]
+            # Up to the next drug told: "VMP (2015); DRd (we don't know whether ...)" is about DRd only.
+            upto = next((a.mention.start for a in agents if a.mention.start >= agent.mention.end), None)
+            told = re.match(r"[^.;\n]*(?:[.;][^.;\n]*)?", self.text[agent.mention.end : upto]).group(0)[:160]
             if not re.search(self.lex["outcome_unknown_after"], told, re.IGNORECASE):
                 continue
             for fld in (f for f in agent.fields if f in STATUS_FIELDS):

@@ -2153,6 +2153,16 @@ from assistant.rules import extract_facts
             {"lenalidomide": "refractory", "anti_cd38": "naive"},
             id="bare-status-before-tag-question-is-told",
         ),
+        pytest.param(
+            "68M, 2 prior lines: VMP (2014); Isa-Pd elsewhere from 2019 (not known whether he progressed on "
+            "it or when it stopped). Now PD off therapy. Next?",
+            {
+                "bortezomib": "exposed_not_refractory",
+                "anti_cd38": "indeterminate",
+                "pomalidomide": "indeterminate",
+            },
+            id="outcome-asked-whether-belongs-to-its-own-drug",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
