@@ -441,6 +441,10 @@ class _Extractor:
     def sentence_at(self, start: int) -> str:
         return next((self.text[s:e] for s, e in self.sentences() if s <= start < e), "")
 
+    def sentence_prefix(self, start: int) -> str:
+        """Its sentence up to `start`."""
+        return next((self.text[s:start] for s, e in self.sentences() if s <= start < e), "")
+
     def is_proposal(self, start: int) -> bool:
         """A question about what to do next ("Isa-Kd or DPd?") or a request, not a statement of history."""
         sentence = self.sentence_at(start)
@@ -459,7 +463,7 @@ class _Extractor:
         """Received therapy: not a proposal, not named as merely available ("we can get len", "CAR-T
         available"), not an arm that may not have been given ("Kd ± anti-CD38"), and not someone else's
         ("her sister was treated with daratumumab")."""
-        prefix = next((self.text[s:start] for s, e in self.sentences() if s <= start < e), "")
+        prefix = self.sentence_prefix(start)
         return (
             not self.is_proposal(start)
             and not re.search(self.lex["maybe_given_before"], prefix, re.IGNORECASE)
@@ -1025,7 +1029,7 @@ class _Extractor:
     @cached_property
     def lex_scope(self) -> str | None:
         """The out-of-scope kind the text names, or None (read once: prior_lines and scope both ask)."""
-        relapse = self.search(self.lex["relapse_statement"]) or self.search(r"\bPD\b", flags=0)
+        relapse = self.own(self.lex["relapse_statement"]) or self.own(r"\bPD\b", flags=0)
         for scope, pattern in self.lex["out_of_scope"].items():
             if self.search(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE):
                 if scope == "newly_diagnosed" and relapse:
@@ -1067,9 +1071,20 @@ class _Extractor:
                 for fld in STATUS_FIELDS:
                     self.add(fld, "naive", m.start(), m.end(), "newly_diagnosed")
                 self.add("prior_asct", False, m.start(), m.end(), "newly_diagnosed")
-        elif self.search(self.lex["relapse_words"]):
-            m = self.search(self.lex["relapse_words"])
+        elif m := self.own(self.lex["relapse_words"]):
             self.add("scope", "rrmm", m.start(), m.end(), "relapse_described")
+
+    def own(self, pattern: str, flags: int = re.IGNORECASE) -> re.Match | None:
+        """The first match told of the patient, not of someone else ("His brother had myeloma with relapse
+        and got Kd" tells no relapse of this patient)."""
+        return next(
+            (
+                m
+                for m in self.finditer(pattern, flags)
+                if not re.search(self.lex["other_person_before"], self.sentence_prefix(m.start()), re.I)
+            ),
+            None,
+        )
 
     def asct(self, agents: list[_Agent]) -> None:
         lex = self.lex["asct"]

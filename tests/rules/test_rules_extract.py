@@ -2163,6 +2163,12 @@ from assistant.rules import extract_facts
             },
             id="outcome-asked-whether-belongs-to-its-own-drug",
         ),
+        pytest.param(
+            "New referral, 59F, myeloma diagnosed 10 days ago, IgA lambda, fit. Her mother had myeloma that "
+            "relapsed twice and was treated with DPd. Induction: VRd or D-VRd?",
+            {"scope": "newly_diagnosed", "prior_lines": 0},
+            id="someone-elses-relapse-is-not-the-patients",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
