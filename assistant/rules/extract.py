@@ -1031,7 +1031,8 @@ class _Extractor:
         """The out-of-scope kind the text names, or None (read once: prior_lines and scope both ask)."""
         relapse = self.own(self.lex["relapse_statement"]) or self.own(r"\bPD\b", flags=0)
         for scope, pattern in self.lex["out_of_scope"].items():
-            if self.search(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE):
+            # "her sister has an MGUS that we watch" is not the patient's.
+            if self.own(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE):
                 if scope == "newly_diagnosed" and relapse:
                     continue
                 # "Smouldering MM since 2015, progressed to active MM. VRd -> ASCT -> len, PD on len",
@@ -1044,18 +1045,20 @@ class _Extractor:
 
     def names_myeloma_drugs(self) -> bool:
         """Does the history name an IMiD, PI or anti-CD38 antibody given (by name or in a regimen code; a
-        lone letter such as the R of R-CHOP, or a drug proposed or asked about, does not count)?"""
+        lone letter such as the R of R-CHOP, or a drug proposed, asked about or never given, does not
+        count)?"""
         classes = {"IMiD", "PI", "anti-CD38"}
         drugs, regimens = self.vocab.drugs, self.vocab.regimens
-        named = [
-            m.id
-            for m in self.vocab.find_drugs(self.text)
-            if len(m.surface) > 1 and self.is_history(m.start, m.end)
-        ]
+
+        def given(m: Mention) -> bool:  # "Never had bortezomib" is no myeloma history
+            denied = re.search(self.lex["never_given_before"], self.text_before(m.start), re.IGNORECASE)
+            return self.is_history(m.start, m.end) and not denied
+
+        named = [m.id for m in self.vocab.find_drugs(self.text) if len(m.surface) > 1 and given(m)]
         named += [
             d
             for m in self.vocab.find_regimens(self.text)
-            if m.id in regimens and self.is_history(m.start, m.end)
+            if m.id in regimens and given(m)
             for d in regimens[m.id].drugs
         ]
         return any(d in drugs and drugs[d].drug_class in classes for d in named)
@@ -1065,7 +1068,7 @@ class _Extractor:
         scope = self.lex_scope
         if scope:
             pattern = self.lex["out_of_scope"][scope]
-            m = self.search(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE)
+            m = self.own(pattern, flags=0 if scope == "other_disease" else re.IGNORECASE)
             self.add("scope", scope, m.start(), m.end(), f"out_of_scope:{scope}")
             if scope == "newly_diagnosed":
                 for fld in STATUS_FIELDS:
@@ -1178,12 +1181,14 @@ class _Extractor:
         is at least 25 months. Month-level dates under 3 months apart, and a day/month order that changes
         the answer, decide nothing."""
         dates = find_dates(self.text)
-        stop = next((d for d in dates if self.dates_lenalidomide_stop(d)), None)
-        if stop is None:
+        stops = [d for d in dates if self.dates_lenalidomide_stop(d)]
+        if not stops:
             return None
-        progression = next((d for d in dates if d.start > stop.end and self.dates_progression(d)), None)
+        progression = next((d for d in dates if d.start > stops[0].end and self.dates_progression(d)), None)
         if progression is None:
             return None
+        # The last stop before it: "VRd-lite x9 (2021-2022) then lenalidomide ... Len held 2023-03-01".
+        stop = [d for d in stops if d.end <= progression.start][-1]
         read = {
             _status_by_dates(first, later)
             for order in ORDERS

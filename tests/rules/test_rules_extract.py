@@ -2169,6 +2169,35 @@ from assistant.rules import extract_facts
             {"scope": "newly_diagnosed", "prior_lines": 0},
             id="someone-elses-relapse-is-not-the-patients",
         ),
+        pytest.param(
+            "58M, isa-VRd -> ASCT -> Sarclisa + Revlimid maintenance; he was still on both when he "
+            "progressed in 2024. Next?",
+            {"anti_cd38": "refractory", "lenalidomide": "refractory"},
+            id="still-on-both-when-progressed",
+        ),
+        pytest.param(
+            "74F, VRd x8 (2020-2021), then lenalidomide 10 mg continuously. Len held 2024-01-10 for "
+            "neutropenia. Restaging 2024-02-26: M-spike 0.4 -> 1.3 g/dL. No dara.",
+            {"lenalidomide": "refractory"},
+            id="held-lenalidomide-dated-after-an-earlier-dated-range",
+        ),
+        pytest.param(
+            "70F, VRd-lite then lenalidomide for 12 months, stopped 2022. Now Hb 9.1 and M-spike 1.6 g/dL. "
+            "Her older sister has MGUS and her late husband had lymphoma. Second-line options?",
+            {"scope": "rrmm"},
+            id="relatives-diseases-are-not-the-patients",
+        ),
+        pytest.param(
+            "WM, relapsed after BR; never had bortezomib. Is Vd reasonable?",
+            {"scope": "other_disease"},
+            id="waldenstrom-with-a-denied-myeloma-drug",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> Darzalex + Revlimid maintenance; Darzalex stopped 2022, PD on Revlimid 2024. "
+            "Questions: (1) is she 'dara-refractory'? (2) DPd?",
+            {"anti_cd38": "exposed_not_refractory", "lenalidomide": "refractory"},
+            id="numbered-quoted-status-question-is-asked",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
