@@ -469,7 +469,11 @@ class _Extractor:
             and not re.search(self.lex["maybe_given_before"], prefix, re.IGNORECASE)
             and not re.search(self.lex["other_person_before"], prefix, re.IGNORECASE)
             and not re.search(self.lex["availability_cues"], prefix, re.IGNORECASE)
-            and not re.match(self.lex["availability_after"], self.text[end:], re.IGNORECASE)
+            and not re.match(
+                f"(?:{self.lex['availability_list_rest']})?(?:{self.lex['availability_after']})",
+                self.text[end:],
+                re.IGNORECASE,
+            )
         )
 
     def one_time(self, agent: _Agent) -> bool:
@@ -1403,8 +1407,16 @@ class _Extractor:
         before = self.text_before(previous.mention.start, 30)
         if re.search(self.lex["prior_lines"]["progressed_on"], before, re.IGNORECASE):
             gap = "PD " + gap
+        # "| 1 | VMP x9 | PR |\n| 2 | Rd": a line label from 2 on between them heads a new line.
+        labels = [
+            int(number)
+            for m in re.finditer(self.lex["prior_lines"]["labelled_line"], gap, re.IGNORECASE)
+            for number in m.groups()
+            if number and number.isdigit()
+        ]
         return bool(
             re.search(self.lex["prior_lines"]["new_line_after"], gap, re.IGNORECASE)
+            or any(n >= 2 for n in labels)
             or self.listed_as_next_line(previous, agent)
         )
 

@@ -2198,6 +2198,18 @@ from assistant.rules import extract_facts
             {"anti_cd38": "exposed_not_refractory", "lenalidomide": "refractory"},
             id="numbered-quoted-status-question-is-asked",
         ),
+        pytest.param(
+            "68F, Rd-based first line, PD on Rd 2024. Generic pomalidomide, thalidomide and cyclophosphamide "
+            "available here.",
+            {"pomalidomide": "naive", "thalidomide": "naive", "lenalidomide": "refractory"},
+            id="available-drug-list-is-no-history",
+        ),
+        pytest.param(
+            "| line | regimen | outcome |\n| 1 | VTD x6 (2016) | TTP 40 mo |\n| 2 | KRd (2021 - now) | PD on "
+            "KRd 2024 |\nNext?",
+            {"prior_lines": 2, "anti_cd38": "naive", "pomalidomide": "naive"},
+            id="numbered-table-rows-are-lines",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
