@@ -2210,6 +2210,12 @@ from assistant.rules import extract_facts
             {"prior_lines": 2, "anti_cd38": "naive", "pomalidomide": "naive"},
             id="numbered-table-rows-are-lines",
         ),
+        pytest.param(
+            "VRd-lite x9 then lenalidomide for a planned 12 months, stopped as planned (March 2023). In "
+            "January 2024 she presented with bone pain and an M-spike of 2.1 g/dL. No anti-CD38.",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="dated-presentation-times-the-progression",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
