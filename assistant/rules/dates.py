@@ -1,10 +1,10 @@
 """Calendar dates as clinicians write them, to the precision written ("2021", "Feb 2021", "02/2021",
-"15/09/2024", "2024-09-15"), and the gap between two of them.
+"15/09/2024", "2024-09-15", "12 Aug 2024"), and the gap between two of them.
 
 Timing rules hang on these gaps: progression within 60 days of the last lenalidomide dose is refractory
 (korean-2020), more than 6 months after stopping it is not (imwg-2021). A gap is only as precise as the
 coarser of its two dates, and "10/09/2024" may be day-first or month-first; both readings are kept so that
-a rule can decide only when they agree.
+a rule can decide only when they agree, unless another date of the same text settles the writer's order.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ _YEAR = r"(?:19|20)\d\d"
 _DATE = re.compile(
     rf"\b(?:(?P<a>\d{{1,2}})[/.](?P<b>\d{{1,2}})[/.](?P<dmy_year>{_YEAR})"
     rf"|(?P<iso_year>{_YEAR})-(?P<iso_month>0[1-9]|1[0-2])(?:-(?P<iso_day>[0-3]\d))?(?!\d)"
+    rf"|(?P<day_name>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<dname>{_MONTH_NAMES})[a-z]*\.?,?\s+(?P<dname_year>{_YEAR})"
     rf"|(?P<name>{_MONTH_NAMES})[a-z]*\.?\s+(?:(?P<name_day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+)?(?P<name_year>{_YEAR})"
     rf"|(?P<month>0?[1-9]|1[0-2])/(?P<month_year>{_YEAR})"
     rf"|(?P<year>{_YEAR}))\b",
@@ -64,6 +65,9 @@ def _text_date(m: re.Match) -> TextDate | None:
     else:
         if g["iso_year"]:
             one = _valid(int(g["iso_year"]), int(g["iso_month"]), int(g["iso_day"]) if g["iso_day"] else None)
+        elif g["dname_year"]:
+            month = list(calendar.month_abbr).index(g["dname"].title()[:3])
+            one = _valid(int(g["dname_year"]), month, int(g["day_name"]))
         elif g["name_year"]:
             month = list(calendar.month_abbr).index(g["name"].title()[:3])
             one = _valid(int(g["name_year"]), month, int(g["name_day"]) if g["name_day"] else None)
@@ -78,6 +82,13 @@ def _text_date(m: re.Match) -> TextDate | None:
 def find_dates(text: str) -> list[TextDate]:
     """Every date in `text`, in order."""
     return [d for m in _DATE.finditer(text) if (d := _text_date(m)) is not None]
+
+
+def writer_orders(dates: list[TextDate]) -> tuple[Order, ...]:
+    """The day/month orders every date of the text can be read in: one "14/11/2024" makes the writer
+    day-first for "02/10/2024" too. Dates that agree with no single order leave both open."""
+    orders = tuple(o for o in ORDERS if all(d.reading(o) is not None for d in dates))
+    return orders or ORDERS
 
 
 def days_between(first: Reading, later: Reading) -> int | None:

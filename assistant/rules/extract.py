@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from assistant.rules.dates import ORDERS, Reading, TextDate, days_between, find_dates, months_between
+from assistant.rules.dates import Reading, TextDate, days_between, find_dates, months_between, writer_orders
 from assistant.rules.lab_table import latest_in_column
 from assistant.rules.profile import (
     ANTI_CD38_DRUGS,
@@ -1178,6 +1178,42 @@ class _Extractor:
             return _months(groups[0], groups[1]), m
         return None
 
+    def dated_refractoriness(self, agents: list[_Agent]) -> None:
+        """A drug stopped on a day and a progression dated within 60 days of it, no other treatment told in
+        between ("DRd stopped 02/10/2024 ... Reviewed 14/11/2024: paraprotein 4 -> 19 g/L"): refractory by
+        korean-2020's definition, whatever the writer calls it ("he was off treatment, so dara-sensitive")."""
+        dates = find_dates(self.text)
+        orders = writer_orders(dates)
+        history = [a for a in agents if a.history]
+        for agent in history:
+            stop = self.dated_stop(agent, dates)
+            progression = stop and next(
+                (d for d in dates if d.start > stop.end and self.dates_progression(d)), None
+            )
+            if not stop or not progression:
+                continue
+            if any(stop.end < a.mention.start < progression.start and a is not agent for a in history):
+                continue  # another treatment came between: the progression was on that one
+            gaps = [
+                days_between(first, later)
+                for order in orders
+                if (first := stop.reading(order)) and (later := progression.reading(order))
+            ]
+            if gaps and all(gap is not None and 0 <= gap <= 60 for gap in gaps):
+                rule = f"dated_progression_after_stop:{gaps[0]}d"
+                self.status(agent, "refractory", agent.mention.start, progression.end, rule)
+
+    def dated_stop(self, agent: _Agent, dates: list[TextDate]) -> TextDate | None:
+        """The day `agent` was stopped, told in its clause: "DRd stopped 02/10/2024", "He stopped len on 12
+        Aug 2024", "Len held 2023-03-01"."""
+        end = agent.mention.end
+        limit = min(re.search(r"[.;\n]|$", self.text[end:]).start(), 60) + end
+        date = next((d for d in dates if end <= d.start < limit), None)
+        if date is None:
+            return None
+        told = self.text_before(agent.mention.start, 30) + self.text[agent.mention.end : date.start]
+        return date if re.search(self.lex["dated_stop_cue"], told, re.IGNORECASE) else None
+
     def dated_lenalidomide_status(self) -> tuple[str, int, int, str] | None:
         """Lenalidomide status from the dates of its stop and of the progression after it: "last capsule
         15/09/2024 ... 28/10/2024: M-spike 0.2 -> 1.3" is 43 days, refractory; "last dose Feb 2022 ...
@@ -1195,7 +1231,7 @@ class _Extractor:
         stop = [d for d in stops if d.end <= progression.start][-1]
         read = {
             _status_by_dates(first, later)
-            for order in ORDERS
+            for order in writer_orders(dates)
             if (first := stop.reading(order)) and (later := progression.reading(order))
         }
         if len(read) != 1 or (only := read.pop()) is None:
@@ -1228,7 +1264,7 @@ class _Extractor:
             if d.start > asct.end and self.dates_progression(d):
                 gaps = {
                     months_between(first, later)
-                    for order in ORDERS
+                    for order in writer_orders(dates)
                     if (first := asct.reading(order)) and (later := d.reading(order))
                     if first[1] and later[1]
                 }
@@ -1658,6 +1694,7 @@ class _Extractor:
         self.unavailable(agents)
         self.scope()
         self.drug_statuses(agents)
+        self.dated_refractoriness(agents)
         self.toxicity_stops(agents)
         self.sole_imid_status(agents)
         treatment = self.treatment_history(agents)
@@ -1705,6 +1742,8 @@ class _Extractor:
             ]
             if not denied or (refractory and refractory[-1].start > denied[-1].start):
                 continue  # no "not refractory", or it was told of an earlier line
+            if any(f.rule.startswith("dated_progression_after_stop") for f in refractory):
+                continue  # the dates decide: progression within 60 days of the last dose
             spans = [denied[-1], *refractory[-1:]]
             timed = self.time_off() if fld == "lenalidomide" else None
             if timed:  # "not refractory to lenalidomide (stopped 1 month before PD)": the time decides

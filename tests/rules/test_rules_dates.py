@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.rules.dates import days_between, find_dates, months_between
+from assistant.rules.dates import days_between, find_dates, months_between, writer_orders
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,7 @@ from assistant.rules.dates import days_between, find_dates, months_between
         pytest.param("ASCT 2024-09", (2024, 9, None), (2024, 9, None), id="iso-month"),
         pytest.param("relapsed Sept. 2024", (2024, 9, None), (2024, 9, None), id="month-name"),
         pytest.param("relapsed March 3, 2024", (2024, 3, 3), (2024, 3, 3), id="month-name-day"),
+        pytest.param("stopped on 12 Aug 2024", (2024, 8, 12), (2024, 8, 12), id="day-month-name"),
         pytest.param("ASCT (02/2019)", (2019, 2, None), (2019, 2, None), id="month-number"),
         pytest.param("stopped in 2021", (2021, None, None), (2021, None, None), id="year"),
     ],
@@ -43,3 +44,9 @@ def test_gaps_are_only_as_precise_as_the_coarser_date():
     assert months_between((2022, 2, None), (2024, 9, 1)) == 31
     # Years alone give the least possible gap: December 2021 to January 2024.
     assert months_between((2021, None, None), (2024, 5, None)) == 25
+
+
+def test_one_unambiguous_date_settles_the_writers_order():
+    assert writer_orders(find_dates("DRd stopped 02/10/2024. Reviewed 14/11/2024")) == ("dmy",)
+    assert writer_orders(find_dates("stopped 02/10/2024, seen 11/14/2024")) == ("mdy",)
+    assert writer_orders(find_dates("stopped 02/10/2024, seen 03/11/2024")) == ("dmy", "mdy")

@@ -2216,6 +2216,35 @@ from assistant.rules import extract_facts
             {"lenalidomide": "exposed_not_refractory"},
             id="dated-presentation-times-the-progression",
         ),
+        pytest.param(
+            "VRd -> ASCT -> len maintenance. She stopped len on 3 March 2024 for a rash. Clinic 18 April "
+            "2024: M-spike 0.1 -> 0.9 g/dL. She was off len, so not len-refractory - KRd?",
+            {"lenalidomide": "refractory"},
+            id="day-month-name-dates-outweigh-the-writers-claim",
+        ),
+        pytest.param(
+            "VTD/ASCT 2016. First relapse 2020 -> DKd. DKd stopped 05/11/2024 (pneumonia). Seen "
+            "19/12/2024: paraprotein 6 -> 21 g/L. Off treatment, so dara-sensitive.",
+            {"anti_cd38": "refractory", "carfilzomib": "refractory"},
+            id="regimen-stopped-then-progression-within-60-days",
+        ),
+        pytest.param(
+            "DKd stopped 05/11/2024 (pneumonia), then Pd from 20/11/2024. Seen 19/12/2024: paraprotein "
+            "6 -> 21 g/L.",
+            {"carfilzomib": "exposed_not_refractory"},
+            id="another-treatment-between-stop-and-progression",
+        ),
+        pytest.param(
+            "L1 VRd/ASCT/R maint, PD on R. L2 Isa-Kd x6: best response SD, then PD. Pom naive.",
+            {"anti_cd38": "refractory", "carfilzomib": "refractory"},
+            id="best-response-stable-disease-is-refractory",
+        ),
+        pytest.param(
+            "Lines: (1) VRd/ASCT; (2) DPd; (3) KCd; (4) ide-cel. Progressed on everything - len, pom, dara, "
+            "carfilzomib.",
+            {"anti_cd38": "refractory", "pomalidomide": "refractory", "carfilzomib": "refractory"},
+            id="progressed-on-everything-list",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
