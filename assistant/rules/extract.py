@@ -447,13 +447,19 @@ class _Extractor:
 
     def is_proposal(self, start: int) -> bool:
         """A question about what to do next ("Isa-Kd or DPd?") or a request, not a statement of history."""
-        sentence = self.sentence_at(start)
+        begin, end = next(((s, e) for s, e in self.sentences() if s <= start < e), (start, start))
+        sentence = self.text[begin:end]
         # "?Kd vs SVd", "?next line": a question mark in front of a word is the shorthand question.
         asked = sentence.rstrip().endswith("?") or re.search(r"(?<!\S)\?(?=\w)", sentence) is not None
-        # "KRd?", "KRd second line?": a question telling no history ("had", "PD on", "x6") names a proposal.
+        # "KRd?", "KRd second line?": a question telling no history ("had", "PD on", "x6") names a proposal;
+        # the names themselves are blanked first (the "Pd" of "Isa-Pd as third line?" is no PD).
+        unnamed = list(sentence)
+        for mention_start, mention_end in self.mention_spans:
+            for i in range(max(mention_start, begin), min(mention_end, end)):
+                unnamed[i - begin] = " "
         question = asked and (
             bool(re.search(self.lex["proposal_cues"], sentence, re.IGNORECASE))
-            or not re.search(self.lex["history_cues"], sentence, re.IGNORECASE)
+            or not re.search(self.lex["history_cues"], "".join(unnamed), re.IGNORECASE)
         )
         # "?KRd", "? KRd": a "?" standing alone, not the one ending the line above ("What about KRd?\nVRd").
         queried = re.search(r"(?<!\S)\?[ \t]?$", self.text_before(start, 3)) is not None
@@ -936,6 +942,16 @@ class _Extractor:
             for a in agents
         )
 
+    def count_hearsay(self, m: re.Match) -> bool:
+        """A line count reported from elsewhere or guessed ("referred to us as 'third-line RRMM'", "Referral
+        letter says 'third-line therapy needed'", "his 2nd relapse after 2 lines i think"): no count; the
+        described history gives it, or it is asked for."""
+        lex = self.lex["prior_lines"]
+        return bool(
+            re.search(lex["count_reported_before"], self.text_before(m.start(), 40), re.IGNORECASE)
+            or re.match(lex["count_hedged_after"], self.text[m.end() :], re.IGNORECASE)
+        )
+
     def prior_lines(self, agents: list[_Agent], treatment: _History) -> None:
         lex, num = self.lex["prior_lines"], self.number
 
@@ -945,6 +961,7 @@ class _Extractor:
             for m in self.finditer(lex["explicit"])
             if num(m.group(1)) is not None
             and not re.search(lex["range_before"], self.text_before(m.start(), 8), re.I)
+            and not self.count_hearsay(m)
         ]
         stated += [m for m in self.finditer(lex["labelled_count"])]
         counted = [m for m in stated if re.search(r"prior|previous|earlier|total", m.group(0), re.IGNORECASE)]
@@ -969,7 +986,7 @@ class _Extractor:
         received = [a for a in agents if a.history]
         for m in self.finditer(lex["current_line"]):
             n = num(m.group(1) or m.group(2))
-            if n:
+            if n and not self.count_hearsay(m):
                 # "2nd line DKd, progressed" / "PD on Dara-Kd at 2nd line": that line was given; else the
                 # patient stands at it now ("what for 2nd line?").
                 given = self.names_agent_after(m.end(), received) or any(
@@ -987,15 +1004,16 @@ class _Extractor:
             candidates.append((int(m.group(1)), m, "numbered_line"))
         for m in self.finditer(lex["labelled_line"]):
             # Only a label followed by a received regimen counts: "1. VRd", "Line 2: DKd", "3) 4/23 IRd";
-            # a numbered item telling the transplant or maintenance of the line before it does not.
-            if m.group(2) and re.match(lex["line_part"], self.text[m.end() :], re.IGNORECASE):
+            # a numbered item telling the transplant or maintenance of the line before it does not ("(3)
+            # lenalidomide maintenance 10 mg").
+            if re.match(lex["line_part"], self.text[m.end() :], re.IGNORECASE):
                 continue
             if self.names_agent_after(m.end(), received):
                 label = next(g for g in m.groups() if g)
                 candidates.append((ROMAN.get(label) or int(label), m, "labelled_line"))
         for m in self.finditer(lex["nth_relapse"]):
             n = num(m.group(1) or m.group(2))
-            if n:
+            if n and not self.count_hearsay(m):
                 # "Kd at 1st relapse", "1st relapse: DKd": a line was given at that relapse, one more since.
                 given = self.line_given_at(m, agents) is not None
                 candidates.append((n + 1 if given else n, m, "nth_relapse"))

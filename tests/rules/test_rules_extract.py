@@ -2245,6 +2245,33 @@ from assistant.rules import extract_facts
             {"anti_cd38": "refractory", "pomalidomide": "refractory", "carfilzomib": "refractory"},
             id="progressed-on-everything-list",
         ),
+        pytest.param(
+            "80F, VCd x9 finished 2022, no maintenance, now relapsed with Hb 8.7 - thats her 3rd relapse "
+            "after 3 lines i think. Len naive, dara naive.",
+            {"prior_lines": 1},
+            id="guessed-line-count-yields-to-the-history",
+        ),
+        pytest.param(
+            "Referral letter says 'fourth-line therapy needed'. History: VMP x9 2019, no maintenance, PD "
+            "2024. Len naive, dara naive.",
+            {"prior_lines": 1},
+            id="reported-line-count-yields-to-the-history",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> len maintenance, PD on len 2024. Dara naive. KPd as for >= 2 prior lines?",
+            {"prior_lines": 1},
+            id="population-threshold-is-no-line-count",
+        ),
+        pytest.param(
+            "D-VMP x9 then dara alone, PD on dara 2024. CrCl 60. Isa-Pd as second line?",
+            {"pomalidomide": "naive", "anti_cd38": "refractory"},
+            id="regimen-in-a-question-is-a-proposal-despite-its-pd",
+        ),
+        pytest.param(
+            "(1) VRd x4; (2) ASCT 2021; (3) lenalidomide maintenance 10 mg, PD on it 2024. Dara naive.",
+            {"prior_lines": 1, "lenalidomide": "refractory"},
+            id="numbered-maintenance-step-is-no-new-line",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
