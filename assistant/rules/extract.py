@@ -270,11 +270,12 @@ class _Extractor:
         # "He's triple-class exposed - does that make him TCR?": the question may be the last clause.
         clause = re.split(r"[,;:]\s+|\s[-–]\s+", before)[-1]
         after = self.text[end : stop - 1]
+        put_up = re.search(asked["tag_after"], after, re.I) or re.match(asked["hedge_after"], after, re.I)
         return bool(
             re.match(asked["before"], before, re.IGNORECASE)
             or re.match(asked["before"], clause, re.IGNORECASE)
             or re.match(asked["after"], after, re.IGNORECASE)
-            or (re.search(asked["claim_before"], before, re.I) and re.search(asked["tag_after"], after, re.I))
+            or (put_up and re.search(asked["claim_before"], before, re.I))
         )
 
     def class_status_asked(self, m: re.Match) -> bool:

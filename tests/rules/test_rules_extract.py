@@ -2272,6 +2272,12 @@ from assistant.rules import extract_facts
             {"prior_lines": 1, "lenalidomide": "refractory"},
             id="numbered-maintenance-step-is-no-new-line",
         ),
+        pytest.param(
+            "VRd -> ASCT 2018 -> lenalidomide maintenance Jan 2019 - Jan 2021, stopped as planned. Relapse "
+            "Mar 2024 with new lesions. She's len-refractory I assume, since she relapsed after len?",
+            {"lenalidomide": "exposed_not_refractory"},
+            id="hedged-claim-in-a-question-yields-to-the-dates",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
