@@ -2278,6 +2278,12 @@ from assistant.rules import extract_facts
             {"lenalidomide": "exposed_not_refractory"},
             id="hedged-claim-in-a-question-yields-to-the-dates",
         ),
+        pytest.param(
+            "71F newly diagnosed IgA myeloma, hypercalcaemia refractory to IV fluids and zoledronic acid, "
+            "AKI. No treatment yet. Which induction?",
+            {"scope": "newly_diagnosed", "prior_lines": 0},
+            id="refractory-hypercalcaemia-is-no-refractory-myeloma",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
