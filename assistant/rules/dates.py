@@ -91,6 +91,13 @@ def writer_orders(dates: list[TextDate]) -> tuple[Order, ...]:
     return orders or ORDERS
 
 
+def reading_pairs(
+    first: TextDate, later: TextDate, orders: tuple[Order, ...]
+) -> list[tuple[Reading, Reading]]:
+    """The two dates read alike in each of `orders` (an order one of them cannot be read in is skipped)."""
+    return [(a, b) for order in orders if (a := first.reading(order)) and (b := later.reading(order))]
+
+
 def days_between(first: Reading, later: Reading) -> int | None:
     """Days from `first` to `later` when both are written to the day, else None."""
     if first[1] is None or first[2] is None or later[1] is None or later[2] is None:

@@ -20,7 +20,16 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from assistant.rules.dates import Reading, TextDate, days_between, find_dates, months_between, writer_orders
+from assistant.rules.dates import (
+    Order,
+    Reading,
+    TextDate,
+    days_between,
+    find_dates,
+    months_between,
+    reading_pairs,
+    writer_orders,
+)
 from assistant.rules.lab_table import latest_in_column
 from assistant.rules.profile import (
     ANTI_CD38_DRUGS,
@@ -262,7 +271,7 @@ class _Extractor:
         """Is the status between start and end asked rather than told ("Is she lenalidomide refractory?",
         "Len-refractory or not?", "so she is not len refractory, right?")? Then it is no fact;
         "len-refractory, dara-naive, options?" still is."""
-        begin, stop = next(((s, e) for s, e in self.sentences() if s <= start < e), (start, end))
+        begin, stop = self.sentence_span(start) or (start, end)
         if end > stop or not self.text[begin:stop].endswith("?"):
             return False
         asked = self.lex["status_asked"]
@@ -439,16 +448,22 @@ class _Extractor:
                 return relapse.start()
         return None
 
+    def sentence_span(self, start: int) -> tuple[int, int] | None:
+        """The (begin, end) of the sentence holding `start`."""
+        return next(((s, e) for s, e in self.sentences() if s <= start < e), None)
+
     def sentence_at(self, start: int) -> str:
-        return next((self.text[s:e] for s, e in self.sentences() if s <= start < e), "")
+        begin, end = self.sentence_span(start) or (0, 0)
+        return self.text[begin:end]
 
     def sentence_prefix(self, start: int) -> str:
         """Its sentence up to `start`."""
-        return next((self.text[s:start] for s, e in self.sentences() if s <= start < e), "")
+        begin, _ = self.sentence_span(start) or (start, start)
+        return self.text[begin:start]
 
     def is_proposal(self, start: int) -> bool:
         """A question about what to do next ("Isa-Kd or DPd?") or a request, not a statement of history."""
-        begin, end = next(((s, e) for s, e in self.sentences() if s <= start < e), (start, start))
+        begin, end = self.sentence_span(start) or (start, start)
         sentence = self.text[begin:end]
         # "?Kd vs SVd", "?next line": a question mark in front of a word is the shorthand question.
         asked = sentence.rstrip().endswith("?") or re.search(r"(?<!\S)\?(?=\w)", sentence) is not None
@@ -756,7 +771,7 @@ class _Extractor:
             if id(agent) in consumed:
                 continue
             before = self.text_before(agent.mention.start)
-            sentence = next(self.text[s:e] for s, e in self.sentences() if s <= agent.mention.start < e)
+            sentence = self.sentence_at(agent.mention.start)
             neg = re.search(self.lex["never_given_before"], before, re.IGNORECASE)
             chain_prev = next((a for a in reversed(agents) if a.mention.end <= agent.mention.start), None)
             if (
@@ -1197,37 +1212,42 @@ class _Extractor:
             return _months(groups[0], groups[1]), m
         return None
 
+    @cached_property
+    def dates(self) -> list[TextDate]:
+        return find_dates(self.text)
+
+    @cached_property
+    def date_orders(self) -> tuple[Order, ...]:
+        """The day/month orders the writer may use (see dates.writer_orders)."""
+        return writer_orders(self.dates)
+
+    def progression_date_after(self, date: TextDate) -> TextDate | None:
+        """The first date after `date` that dates a progression."""
+        return next((d for d in self.dates if d.start > date.end and self.dates_progression(d)), None)
+
     def dated_refractoriness(self, agents: list[_Agent]) -> None:
         """A drug stopped on a day and a progression dated within 60 days of it, no other treatment told in
         between ("DRd stopped 02/10/2024 ... Reviewed 14/11/2024: paraprotein 4 -> 19 g/L"): refractory by
         korean-2020's definition, whatever the writer calls it ("he was off treatment, so dara-sensitive")."""
-        dates = find_dates(self.text)
-        orders = writer_orders(dates)
         history = [a for a in agents if a.history]
         for agent in history:
-            stop = self.dated_stop(agent, dates)
-            progression = stop and next(
-                (d for d in dates if d.start > stop.end and self.dates_progression(d)), None
-            )
+            stop = self.dated_stop(agent)
+            progression = stop and self.progression_date_after(stop)
             if not stop or not progression:
                 continue
             if any(stop.end < a.mention.start < progression.start and a is not agent for a in history):
                 continue  # another treatment came between: the progression was on that one
-            gaps = [
-                days_between(first, later)
-                for order in orders
-                if (first := stop.reading(order)) and (later := progression.reading(order))
-            ]
+            gaps = [days_between(*pair) for pair in reading_pairs(stop, progression, self.date_orders)]
             if gaps and all(gap is not None and 0 <= gap <= 60 for gap in gaps):
                 rule = f"dated_progression_after_stop:{gaps[0]}d"
                 self.status(agent, "refractory", agent.mention.start, progression.end, rule)
 
-    def dated_stop(self, agent: _Agent, dates: list[TextDate]) -> TextDate | None:
+    def dated_stop(self, agent: _Agent) -> TextDate | None:
         """The day `agent` was stopped, told in its clause: "DRd stopped 02/10/2024", "He stopped len on 12
         Aug 2024", "Len held 2023-03-01"."""
         end = agent.mention.end
         limit = min(re.search(r"[.;\n]|$", self.text[end:]).start(), 60) + end
-        date = next((d for d in dates if end <= d.start < limit), None)
+        date = next((d for d in self.dates if end <= d.start < limit), None)
         if date is None:
             return None
         told = self.text_before(agent.mention.start, 30) + self.text[agent.mention.end : date.start]
@@ -1239,20 +1259,15 @@ class _Extractor:
         Progression Sept 2024" is 31 months, not refractory; "stopped in 2021 ... progression now (2024)"
         is at least 25 months. Month-level dates under 3 months apart, and a day/month order that changes
         the answer, decide nothing."""
-        dates = find_dates(self.text)
-        stops = [d for d in dates if self.dates_lenalidomide_stop(d)]
+        stops = [d for d in self.dates if self.dates_lenalidomide_stop(d)]
         if not stops:
             return None
-        progression = next((d for d in dates if d.start > stops[0].end and self.dates_progression(d)), None)
+        progression = self.progression_date_after(stops[0])
         if progression is None:
             return None
         # The last stop before it: "VRd-lite x9 (2021-2022) then lenalidomide ... Len held 2023-03-01".
         stop = [d for d in stops if d.end <= progression.start][-1]
-        read = {
-            _status_by_dates(first, later)
-            for order in writer_orders(dates)
-            if (first := stop.reading(order)) and (later := progression.reading(order))
-        }
+        read = {_status_by_dates(*pair) for pair in reading_pairs(stop, progression, self.date_orders)}
         if len(read) != 1 or (only := read.pop()) is None:
             return None
         return only[0], stop.start, progression.end, only[1]
@@ -1274,22 +1289,15 @@ class _Extractor:
         """Months from a transplant dated to the month ("ASCT (02/2019)") to the first progression dated to
         the month after it ("Relapsed 01/2023"); dates without a month, or whose day/month order changes the
         count, give none."""
-        dates = find_dates(self.text)
         cue = self.lex["asct"]["date_cue"]
-        asct = next((d for d in dates if re.search(cue, self.text_before(d.start, 40), re.I)), None)
-        if asct is None:
+        asct = next((d for d in self.dates if re.search(cue, self.text_before(d.start, 40), re.I)), None)
+        progression = asct and self.progression_date_after(asct)
+        if not asct or not progression:
             return None
-        for d in dates:
-            if d.start > asct.end and self.dates_progression(d):
-                gaps = {
-                    months_between(first, later)
-                    for order in writer_orders(dates)
-                    if (first := asct.reading(order)) and (later := d.reading(order))
-                    if first[1] and later[1]
-                }
-                gap = gaps.pop() if len(gaps) == 1 else 0
-                return (gap, asct.start, d.end) if gap > 0 else None
-        return None
+        pairs = reading_pairs(asct, progression, self.date_orders)
+        gaps = {months_between(first, later) for first, later in pairs if first[1] and later[1]}
+        gap = gaps.pop() if len(gaps) == 1 else 0
+        return (gap, asct.start, progression.end) if gap > 0 else None
 
     def dates_progression(self, date: TextDate) -> bool:
         """Is `date` the progression's date: told after a progression or a marker's rise ("Relapsed 01/2023",
