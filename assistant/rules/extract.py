@@ -267,6 +267,31 @@ class _Extractor:
         stopped = stopped_then or re.match(self.lex["stopped_after"], told, re.IGNORECASE)
         return bool(stopped) and not for_progression
 
+    def given_since_then_progressed(self, agent: _Agent, agents: list[_Agent], after: str) -> bool:
+        """Is the treatment told given since a date ("MAIA-type DRd since 2019", "Dara-Rd (MAIA) since 2021,
+        one line") or switched to ("switched to Kd in 2022 for toxicity"), with a progression told later and
+        nothing between but its own drugs: no stop ("stopped everything on 1 Sept"), no other treatment?
+        Then the progression was on it."""
+        since = re.match(self.lex["given_since"], after, re.IGNORECASE)
+        started = re.search(self.lex["given_from_before"], self.text_before(agent.mention.start, 40), re.I)
+        if not since and not started:
+            return False
+        start = len(self.text) - len(after) + (since.end() if since else 0)
+        progression = PROGRESSION.search(self.text, start)
+        if not progression:
+            return False
+        between = self.text[start : progression.start()]
+        # "... still getting dara monthly; no progression so far."
+        if re.search(rf"(?:\b(?:no|without)|{NEGATION})\s+(?:\w+\s+)?$", between, re.IGNORECASE):
+            return False
+        if re.search(self.lex["stopped_between"], between, re.IGNORECASE):
+            return False
+        # Its own drugs told between must be all of them: "Dara-VMP since 2020, still getting dara monthly;
+        # now IgG rising" continued the antibody alone.
+        between_agents = [a for a in agents if start <= a.mention.start < progression.start()]
+        told = {field for other in between_agents for field in other.fields}
+        return not told or told == set(agent.fields)
+
     def status_asked(self, start: int, end: int) -> bool:
         """Is the status between start and end asked rather than told ("Is she lenalidomide refractory?",
         "Len-refractory or not?", "so she is not len refractory, right?")? Then it is no fact;
@@ -837,6 +862,7 @@ class _Extractor:
             # "dara-R maint", "dara lenalidomide maintenance": every drug of a maintenance written drug by
             # drug is maintenance.
             after_run = self.text[self.last_of_run(agent, agents, r"[-/]|\s+").mention.end :]
+            given_since = self.given_since_then_progressed(agent, agents, after_run)
             # "len maintenance"; "Lenalidomide 10 mg PO d1-21/28 - maintenance since 09/2022": a dose between.
             dose = re.match(r"\s*\d+(?:\.\d+)?\s*mg\b[^.;\n]{0,25}?(?=[-\s]*maint)", after_run, re.IGNORECASE)
             after_dose = after_run[dose.end() :] if dose else after_run
@@ -874,6 +900,7 @@ class _Extractor:
                 # "D-Rd (MAIA schedule) as first line since 2020, now progressing on it"
                 or re.search(self.lex["progression_on_it"], self.said_after(agent, agents, True), re.I)
                 or ((on_since or maintenance) and progressed_later)
+                or given_since
                 # "PD 30 months in, still on dara maintenance"
                 or (maintenance and still_on and progression_in_sentence)
                 or (still_receiving and rise_next)

@@ -2284,6 +2284,32 @@ from assistant.rules import extract_facts
             {"scope": "newly_diagnosed", "prior_lines": 0},
             id="refractory-hypercalcaemia-is-no-refractory-myeloma",
         ),
+        pytest.param(
+            "80M, MAIA-type DRd since 2019, len reduced to 10 mg for rash in 2021, dara q4w continued. "
+            "Now PD: M-spike 0.4 -> 1.6, Hb 11.5 -> 9.1.",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="regimen-given-since-a-date-then-progression",
+        ),
+        pytest.param(
+            "Dara-Rd (MAIA) since 2021, one line. Now PD on treatment (Hb down 2.3, paraprotein 24 g/L).",
+            {"lenalidomide": "refractory", "anti_cd38": "refractory"},
+            id="regimen-with-trial-name-since-a-date-then-progression",
+        ),
+        pytest.param(
+            "VRd since 2019 x4, ASCT, no maintenance. Relapse now.",
+            {"lenalidomide": "unknown", "bortezomib": "exposed_not_refractory"},
+            id="regimen-since-a-date-completed-before-the-progression",
+        ),
+        pytest.param(
+            "DRd since 2019, switched to Kd in 2022 for toxicity. Now PD.",
+            {"lenalidomide": "unknown", "carfilzomib": "refractory"},
+            id="regimen-since-a-date-switched-before-the-progression",
+        ),
+        pytest.param(
+            "Front line Dara-VMP since 2020, still getting dara monthly; now IgG rising 1.9 -> 3.4 g/dL.",
+            {"bortezomib": "exposed_not_refractory", "anti_cd38": "refractory"},
+            id="regimen-since-a-date-continued-in-part",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
