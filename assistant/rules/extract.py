@@ -292,6 +292,17 @@ class _Extractor:
         told = {field for other in between_agents for field in other.fields}
         return not told or told == set(agent.fields)
 
+    def last_line_at_relapse(self, agent: _Agent, after: str) -> bool:
+        """Is the treatment told as the last line ("TCR pt, 5 prior lines (last was dara-pom)", "last line
+        DPd") of a patient told relapsing or refractory, with no stop told after it? Regimens are given until
+        progression, so the relapse was on it; the safe side is to avoid it."""
+        if not re.search(self.lex["last_line_before"], self.text_before(agent.mention.start, 30), re.I):
+            return False
+        if not (self.search(self.lex["relapse_words"]) or self.search(self.lex["triple_class_refractory"])):
+            return False
+        told = re.match(r"[^.;\n]*", after).group(0)
+        return not re.search(self.lex["stopped_between"], told, re.IGNORECASE)
+
     def status_asked(self, start: int, end: int) -> bool:
         """Is the status between start and end asked rather than told ("Is she lenalidomide refractory?",
         "Len-refractory or not?", "so she is not len refractory, right?")? Then it is no fact;
@@ -863,6 +874,7 @@ class _Extractor:
             # drug is maintenance.
             after_run = self.text[self.last_of_run(agent, agents, r"[-/]|\s+").mention.end :]
             given_since = self.given_since_then_progressed(agent, agents, after_run)
+            given_since = given_since or self.last_line_at_relapse(agent, after_run)
             # "len maintenance"; "Lenalidomide 10 mg PO d1-21/28 - maintenance since 09/2022": a dose between.
             dose = re.match(r"\s*\d+(?:\.\d+)?\s*mg\b[^.;\n]{0,25}?(?=[-\s]*maint)", after_run, re.IGNORECASE)
             after_dose = after_run[dose.end() :] if dose else after_run
@@ -1084,12 +1096,14 @@ class _Extractor:
 
     @cached_property
     def lines_a_label_implies(self) -> int:
-        """The fewest prior lines a stated refractoriness label takes: "penta-refractory, after CAR-T" names
-        one line but tells of at least three (two for triple-class refractory), so the named ones are then
-        neither the line count nor the front line."""
+        """The fewest prior lines a stated label takes: "penta-refractory, after CAR-T" names one line but
+        tells of at least three (two for triple-class refractory or "heavily pretreated"), so the named ones
+        are then neither the line count nor the front line."""
         if self.search(self.lex["penta_refractory"]):
             return 3
-        return 2 if self.search(self.lex["triple_class_refractory"]) else 0
+        # "heavily pretreated", "several regimens, records lost": more than one line, their number untold.
+        labelled = self.search(self.lex["triple_class_refractory"])
+        return 2 if labelled or self.search(self.lex["many_lines_untold"]) else 0
 
     @cached_property
     def lex_scope(self) -> str | None:

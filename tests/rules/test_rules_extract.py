@@ -2310,6 +2310,53 @@ from assistant.rules import extract_facts
             {"bortezomib": "exposed_not_refractory", "anti_cd38": "refractory"},
             id="regimen-since-a-date-continued-in-part",
         ),
+        pytest.param(
+            "progressing on imnovid/dex now. pt heavily pretreated. whats next?",
+            {"prior_lines": None, "pomalidomide": "refractory"},
+            id="heavily-pretreated-is-no-count-of-one",
+        ),
+        pytest.param(
+            "had 'several' regimens in India, records lost, currently on pom-dex and progressing. next?",
+            {"prior_lines": None, "lenalidomide": "unknown"},
+            id="several-regimens-records-lost",
+        ),
+        pytest.param(
+            "67F. (1) VRd x8 (2021), not transplanted; (2) lenalidomide maintenance thereafter, "
+            "discontinued because of recurrent chest infections (stop date not recorded); (3) now rising "
+            "paraprotein 6 -> 21 g/L. Q: DRd, or does she count as len-refractory and need a PI triplet?",
+            {"lenalidomide": "unknown"},
+            id="does-she-count-as-is-a-question",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> len maintenance; PD on len 2021. 2021-2025: Dara-Vd x8, then daratumumab alone "
+            "every 4 weeks; daratumumab stopped early 2025 - reason (progression? infections?) not "
+            "documented. Now progressing.",
+            {"anti_cd38": "indeterminate"},
+            id="stop-reason-not-documented",
+        ),
+        pytest.param(
+            "66M, VTd x4 -> ASCT 2021 -> len maintenance; PD on len 02/2025. HFrEF, EF 35%. Cardiology: not "
+            "a candidate for high-dose melphalan. Dara-naive.",
+            {"transplant_eligible": False},
+            id="not-a-candidate-for-high-dose-melphalan",
+        ),
+        pytest.param(
+            "Mr D, 75.\n1. VRd-lite, 9 cycles, 2020-2021 -> VGPR\n"
+            "2. Revlimid 15 mg continued as single agent\nProgressive disease on Revlimid confirmed 02/2025.",
+            {"prior_lines": 1, "lenalidomide": "refractory"},
+            id="numbered-step-continuing-the-induction-drug",
+        ),
+        pytest.param(
+            "TCR pt, 5 prior lines (last was dara-pom), 62F. CAR-T vs teclistamab?",
+            {"pomalidomide": "refractory", "anti_cd38": "refractory"},
+            id="last-line-of-a-refractory-patient",
+        ),
+        pytest.param(
+            "Dara-VTd x4 -> ASCT -> Dara-VTd x2 -> Revlimid maintenance alone. Last Darzalex dose 22 months "
+            "ago. PD on len now.",
+            {"anti_cd38": "exposed_not_refractory", "lenalidomide": "refractory"},
+            id="last-dose-is-no-last-line",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
