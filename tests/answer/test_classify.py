@@ -211,6 +211,11 @@ def test_out_of_scope_reason_reads_the_history(text: str, in_scope: bool) -> Non
             id="history-and-what-next-unpunctuated",
         ),
         pytest.param(
+            "progressing on imnovid/dex now. pt heavily pretreated. whats next?",
+            True,
+            id="whats-next-without-its-apostrophe",
+        ),
+        pytest.param(
             "In the Korean algorithm, what do you give a bortezomib-refractory vs len-refractory patient?",
             False,
             id="algorithm-question-is-no-case",
