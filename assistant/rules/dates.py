@@ -84,6 +84,37 @@ def find_dates(text: str) -> list[TextDate]:
     return [d for m in _DATE.finditer(text) if (d := _text_date(m)) is not None]
 
 
+# A day and a month named without a year: "3 March", "1 Sept", "April 18th".
+_YEARLESS = re.compile(
+    rf"\b(?:(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH_NAMES})[a-z]*\.?"
+    rf"|(?P<month2>{_MONTH_NAMES})[a-z]*\.?\s+(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?)\b(?![,.]?\s*(?:{_YEAR}|\d))",
+    re.IGNORECASE,
+)
+# The nominal year of a text's first year-less date: a leap year, so that "29 Feb" reads.
+_NOMINAL_YEAR = 2000
+
+
+def find_yearless_dates(text: str) -> list[TextDate]:
+    """The days written without a year ("Len held from 3 March ... 18 April restaging"), in order, on one
+    nominal calendar: each in the year of the one before, or the next year when it falls earlier in the year
+    ("stopped 20 Dec ... PD 15 Jan" is 26 days). Only their gaps to one another mean anything."""
+    dated = [(d.start, d.end) for d in find_dates(text)]
+    out, year, last = [], _NOMINAL_YEAR, None
+    for m in _YEARLESS.finditer(text):
+        if any(start < m.end() and m.start() < end for start, end in dated):
+            continue
+        name, day = (m["month"], m["day"]) if m["month"] else (m["month2"], m["day2"])
+        month_day = (list(calendar.month_abbr).index(name.title()[:3]), int(day))
+        if last is not None and month_day < last:
+            year += 1
+        reading = _valid(year, *month_day)
+        if reading is None:
+            continue
+        last = month_day
+        out.append(TextDate(m.start(), m.end(), reading, reading))
+    return out
+
+
 def writer_orders(dates: list[TextDate]) -> tuple[Order, ...]:
     """The day/month orders every date of the text can be read in: one "14/11/2024" makes the writer
     day-first for "02/10/2024" too. Dates that agree with no single order leave both open."""

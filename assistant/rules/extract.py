@@ -26,6 +26,7 @@ from assistant.rules.dates import (
     TextDate,
     days_between,
     find_dates,
+    find_yearless_dates,
     months_between,
     reading_pairs,
     writer_orders,
@@ -1262,9 +1263,16 @@ class _Extractor:
         """The day/month orders the writer may use (see dates.writer_orders)."""
         return writer_orders(self.dates)
 
-    def progression_date_after(self, date: TextDate) -> TextDate | None:
-        """The first date after `date` that dates a progression."""
-        return next((d for d in self.dates if d.start > date.end and self.dates_progression(d)), None)
+    @cached_property
+    def yearless_dates(self) -> list[TextDate]:
+        """Days written without a year, on one nominal calendar (see dates.find_yearless_dates)."""
+        return find_yearless_dates(self.text)
+
+    def progression_date_after(self, date: TextDate, dates: list[TextDate] | None = None) -> TextDate | None:
+        """The first date after `date` (of `dates`, the text's dated ones by default) that dates a
+        progression."""
+        candidates = self.dates if dates is None else dates
+        return next((d for d in candidates if d.start > date.end and self.dates_progression(d)), None)
 
     def dated_refractoriness(self, agents: list[_Agent]) -> None:
         """A drug stopped on a day and a progression dated within 60 days of it, no other treatment told in
@@ -1275,7 +1283,14 @@ class _Extractor:
             stop = self.dated_stop(agent)
             progression = stop and self.progression_date_after(stop)
             if not stop or not progression:
-                continue
+                # "Len held from 3 March ... 18 April restaging: M-spike 0.4 -> 1.5": days without a year,
+                # read against each other only, with no dated year told between them.
+                stop = self.dated_stop(agent, self.yearless_dates)
+                progression = stop and self.progression_date_after(stop, self.yearless_dates)
+                if not stop or not progression:
+                    continue
+                if any(stop.end < d.start < progression.start for d in self.dates):
+                    continue
             if any(stop.end < a.mention.start < progression.start and a is not agent for a in history):
                 continue  # another treatment came between: the progression was on that one
             gaps = [days_between(*pair) for pair in reading_pairs(stop, progression, self.date_orders)]
@@ -1283,12 +1298,12 @@ class _Extractor:
                 rule = f"dated_progression_after_stop:{gaps[0]}d"
                 self.status(agent, "refractory", agent.mention.start, progression.end, rule)
 
-    def dated_stop(self, agent: _Agent) -> TextDate | None:
+    def dated_stop(self, agent: _Agent, dates: list[TextDate] | None = None) -> TextDate | None:
         """The day `agent` was stopped, told in its clause: "DRd stopped 02/10/2024", "He stopped len on 12
-        Aug 2024", "Len held 2023-03-01"."""
+        Aug 2024", "Len held 2023-03-01" (of `dates`, the text's dated ones by default)."""
         end = agent.mention.end
         limit = min(re.search(r"[.;\n]|$", self.text[end:]).start(), 60) + end
-        date = next((d for d in self.dates if end <= d.start < limit), None)
+        date = next((d for d in (self.dates if dates is None else dates) if end <= d.start < limit), None)
         if date is None:
             return None
         told = self.text_before(agent.mention.start, 30) + self.text[agent.mention.end : date.start]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.rules.dates import days_between, find_dates, months_between, writer_orders
+from assistant.rules.dates import days_between, find_dates, find_yearless_dates, months_between, writer_orders
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,13 @@ def test_one_unambiguous_date_settles_the_writers_order():
     assert writer_orders(find_dates("DRd stopped 02/10/2024. Reviewed 14/11/2024")) == ("dmy",)
     assert writer_orders(find_dates("stopped 02/10/2024, seen 11/14/2024")) == ("mdy",)
     assert writer_orders(find_dates("stopped 02/10/2024, seen 03/11/2024")) == ("dmy", "mdy")
+
+
+def test_days_without_a_year_are_read_against_each_other_only():
+    text = "Len held from 3 March for surgery. 18 April restaging. Stopped 20 Dec 2024; PD 15 Jan"
+    dates = find_yearless_dates(text)
+    # "20 Dec 2024" has its year, so it is no year-less day.
+    assert [text[d.start : d.end] for d in dates] == ["3 March", "18 April", "15 Jan"]
+    assert days_between(dates[0].dmy, dates[1].dmy) == 46
+    # A day earlier in the year than the one before falls in the next year.
+    assert days_between(*(d.dmy for d in find_yearless_dates("stopped 20 Dec, PD 15 Jan"))) == 26

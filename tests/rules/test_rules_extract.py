@@ -2357,6 +2357,18 @@ from assistant.rules import extract_facts
             {"anti_cd38": "exposed_not_refractory", "lenalidomide": "refractory"},
             id="last-dose-is-no-last-line",
         ),
+        pytest.param(
+            "VRd x8 in 2021, then len maint 10 mg. Len held from 3 March for a hip replacement, not "
+            "restarted. 18 April restaging: M-spike 0.4 -> 1.5 g/dL. Dara naive.",
+            {"lenalidomide": "refractory"},
+            id="days-without-a-year-46-days-apart",
+        ),
+        pytest.param(
+            "VRd -> ASCT -> len maint. Len stopped 3 March for infections. Restaging 18 September: M-spike "
+            "0.3 -> 1.2 g/dL.",
+            {"lenalidomide": "unknown"},
+            id="days-without-a-year-over-60-days-apart",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
