@@ -1,5 +1,5 @@
 """Calendar dates as clinicians write them, to the precision written ("2021", "Feb 2021", "02/2021",
-"15/09/2024", "2024-09-15", "12 Aug 2024"), and the gap between two of them.
+"15/09/2024", "2024-09-15", "12 Aug 2024", "01-Feb-2022"), and the gap between two of them.
 
 Timing rules hang on these gaps: progression within 60 days of the last lenalidomide dose is refractory
 (korean-2020), more than 6 months after stopping it is not (imwg-2021). A gap is only as precise as the
@@ -25,7 +25,7 @@ _YEAR = r"(?:19|20)\d\d"
 _DATE = re.compile(
     rf"\b(?:(?P<a>\d{{1,2}})[/.](?P<b>\d{{1,2}})[/.](?P<dmy_year>{_YEAR})"
     rf"|(?P<iso_year>{_YEAR})-(?P<iso_month>0[1-9]|1[0-2])(?:-(?P<iso_day>[0-3]\d))?(?!\d)"
-    rf"|(?P<day_name>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<dname>{_MONTH_NAMES})[a-z]*\.?,?\s+(?P<dname_year>{_YEAR})"
+    rf"|(?P<day_name>[0-3]?\d)(?:st|nd|rd|th)?(?:\s+|-)(?P<dname>{_MONTH_NAMES})[a-z]*\.?,?(?:\s+|-)(?P<dname_year>{_YEAR})"
     rf"|(?P<name>{_MONTH_NAMES})[a-z]*\.?\s+(?:(?P<name_day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+)?(?P<name_year>{_YEAR})"
     rf"|(?P<month>0?[1-9]|1[0-2])/(?P<month_year>{_YEAR})"
     rf"|(?P<year>{_YEAR}))\b",

@@ -66,12 +66,48 @@ NEGATION = r"(?:\b(?:not|never|non)|n['’]t)"
 # A progression or relapse named anywhere ("PD", "progressing", "relapsed").
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8}
 # A progression, or a marker rising ("light chains creeping up", "FLC have risen").
-PROGRESSION = re.compile(
+_PROGRESSION_WORDS = re.compile(
     r"\b(?:PD|progres\w*|prog'?d|relaps\w*|climb\w*|creeping\s+up|(?:FLCs?|light\s+chains?|M[-\s]?protein|"
     r"M[-\s]?spike|paraprotein|Ig[AGM])\s+(?:have\s+|has\s+)?(?:risen|rising|rose|increas\w*|creeping|drifting\s+up|"
     r"doubl\w*|going\s+up))\b",
     re.IGNORECASE,
 )
+# A marker's values in a row of arrows ("M-spike 0.2 (Jun-23) -> 0.7 (Sep-23) -> 1.4 g/dL", "kappa 12 → 58").
+_UNIT = r"(?:\s*(?:g/dl|g/l|mg/l|mg/dl))?(?:\s*\([^()\n]{0,20}\))?"
+_MARKER_SERIES = re.compile(
+    r"\b(?:M[-\s]?spike|M[-\s]?protein|paraprotein|FLCs?|(?:free\s+)?light\s+chains?|kappa|lambda|Ig[AGM])\b"
+    rf"[^.;\n\d]{{0,20}}?\d+(?:\.\d+)?{_UNIT}(?:\s*(?:->|→|-->|=>)\s*\d+(?:\.\d+)?{_UNIT})+",
+    re.IGNORECASE,
+)
+
+
+class _Progression:
+    """`search` as a compiled pattern has it: a progression word, or a marker whose arrowed values rise by the
+    IMWG criteria for progressive disease (lexicon `pd_rise`: "M-spike 0.2 -> 0.7 -> 1.4 g/dL" does; a fall
+    is a response, and "0.1 -> 0.3 -> 0.5 g/dL", under 0.5 g/dL, is a rise short of PD)."""
+
+    @staticmethod
+    def _rises(series: re.Match[str]) -> bool:
+        text = re.sub(r"\([^()]*\)", " ", series.group(0))
+        values = [float(v) for v in re.findall(r"\d+(?:\.\d+)?", text)]
+        if len(values) < 2 or values[-1] <= values[0]:
+            return False
+        rule = load_lexicon()["pd_rise"]
+        kind = "light_chain" if re.match(rule["light_chain_marker"], text, re.IGNORECASE) else "m_protein"
+        criteria = rule[kind]
+        unit = re.search(r"\b(g/dl|g/l|mg/l|mg/dl)\b", text, re.IGNORECASE)
+        likelier = criteria["unit_below"] if max(values) < criteria["unit_switch"] else criteria["unit_above"]
+        rise = (values[-1] - values[0]) * criteria["per_unit"][unit.group(1).lower() if unit else likelier]
+        return rise >= criteria["absolute"] and values[-1] >= values[0] * (1 + rule["relative"])
+
+    def search(self, string: str, pos: int = 0) -> re.Match[str] | None:
+        word = _PROGRESSION_WORDS.search(string, pos)
+        rise = next((m for m in _MARKER_SERIES.finditer(string, pos) if self._rises(m)), None)
+        found = [m for m in (word, rise) if m is not None]
+        return min(found, key=lambda m: m.start()) if found else None
+
+
+PROGRESSION = _Progression()
 # The joint between the drugs of a regimen written drug by drug: "Pom/dex/Darzalex", "pom-dex-dara".
 DRUG_JOIN = r"\s*[-/+]\s*(?:dex(?:amethasone)?\s*[-/+]\s*)?"
 # Between two agents of one list: "len, pom", "len and dara", "a PI, an IMiD and an anti-CD38".
@@ -392,8 +428,11 @@ class _Extractor:
             lead, tail = self.text_before(m.start(), 25), self.text[m.end() : m.end() + 30]
             if re.search(uncertain["before"], lead, re.I) or re.match(uncertain["after"], tail, re.I):
                 continue
-            clause_start = max(self.text.rfind(c, 0, m.start()) for c in ".;\n") + 1
-            before = self.text[max(clause_start, m.start() - 60) : m.start()]
+            # The semicolon of a translocation ("no del17p/t(4;14)/t(14;16)") ends no clause.
+            window = max(0, m.start() - 60)
+            breaks = re.finditer(r"[.\n]|(?<!\(\d)(?<!\(\d\d);", self.text[window : m.start()])
+            clause_start = window + max((b.end() for b in breaks), default=0)
+            before = self.text[clause_start : m.start()]
             cues = list(re.finditer(negation["before"], before, re.IGNORECASE))
             between = before[cues[-1].end() :] if cues else ""
             listed = re.fullmatch(rf"(?:\s*(?:{pattern})\s*(?:,|\band\b|\bor\b|/)\s*)*\s*", between, flags)
@@ -787,6 +826,11 @@ class _Extractor:
             cues = self.lex["status_withdrawn"]
             withdrawn = re.match(cues["after"], self.text[m.end() :], re.I) or re.search(
                 cues["before"], self.text_before(min(cursor, m.start())), re.I
+            )
+            # "Outside letter: 'progressed on maintenance after auto - treat as len-refractory'": a label
+            # quoted from elsewhere is no fact; the described history decides ("no lenalidomide at all").
+            withdrawn = withdrawn or re.search(
+                self.lex["status_quoted_before"], self.text_before(min(cursor, m.start()), 120), re.I
             )
             for agent in chained:
                 consumed.add(id(agent))

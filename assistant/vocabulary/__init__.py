@@ -116,6 +116,15 @@ _LETTER_BEFORE = {
     "w/",
     "from",
 }
+# "R femur", "R 6th rib", "R knee arthroscopy": R is right, not lenalidomide, before a part of the body.
+_BODY_AFTER_LETTER = re.compile(
+    r"(?:\d+(?:st|nd|rd|th)\s+)?(?:femur|femoral|knee|hip|rib|ribs|shoulder|arm|leg|humerus|humeral|tibia|"
+    r"fibula|pelvis|pelvic|iliac|ilium|scapula|clavicle|acetabul\w*|ankle|wrist|hand|foot|elbow|breast|lung|"
+    r"kidney|renal|eye|orbit\w*|side|sided|upper|lower|chest|flank|thigh|groin|axilla\w*|neck|sacr\w*|"
+    r"sternum|mandible|skull|parietal|frontal|temporal|occipital|vertebra\w*|pedicle|paraspinal|psoas|"
+    r"pleural|lobe|hemithorax|arthroplasty|arthroscopy|THR|TKR|ORIF)\b",
+    re.IGNORECASE,
+)
 _LETTER_AFTER = {
     "maint",
     "maintenance",
@@ -394,6 +403,8 @@ class Vocabulary(_Frozen):
                 continue
             if end < len(text) - 1 and text[end] == "-" and text[end + 1].isalnum():
                 continue  # R-ISS, R-CHOP, D-VMP: part of another term
+            if tok == "R" and _BODY_AFTER_LETTER.match(text[end:].lstrip()):
+                continue
             prev = tokens[i - 1][0].lower() if i else ""
             nxt = tokens[i + 1][0].lower() if i + 1 < len(tokens) else ""
             if prev == "-" and i >= 2 and re.fullmatch(r"ig[gamde]", tokens[i - 2][0].lower()):

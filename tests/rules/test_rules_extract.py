@@ -2369,6 +2369,42 @@ from assistant.rules import extract_facts
             {"lenalidomide": "unknown"},
             id="days-without-a-year-over-60-days-apart",
         ),
+        pytest.param(
+            "VRd x4 -> ASCT 08-Jul-2021 -> lenalidomide maintenance 10 mg from 10/2021. Len HELD 02-May to "
+            "12-May-2023 for R knee arthroscopy, then resumed. SPEP: M-spike 0.2 (Jun-23) -> 0.7 (Sep-23) -> "
+            "1.4 g/dL (Nov-23). Current meds: lenalidomide 10 mg.",
+            {"lenalidomide": "refractory"},
+            id="marker-values-rising-by-pd-criteria-on-maintenance",
+        ),
+        pytest.param(
+            "63M on len 10 mg maintenance since ASCT (2021). M-spike has crept 0.1 -> 0.3 -> 0.5 g/dL over "
+            "10 months; Hb 13.5, no bone pain, PET negative.",
+            {"lenalidomide": "unknown"},
+            id="marker-rise-short-of-pd-is-no-progression",
+        ),
+        pytest.param(
+            "VTD x6 -> ASCT (02/2022) -> bortezomib maintenance (NO lenalidomide ever). 06/2024 progressing "
+            "on maintenance: M-spike 0.4 -> 1.5 g/dL. Referring letter: 'progressed on maintenance after "
+            "auto = len-refractory, suggest PVd'.",
+            {"lenalidomide": "naive", "bortezomib": "refractory"},
+            id="status-quoted-from-a-letter-is-no-fact",
+        ),
+        pytest.param(
+            "VRd x4 -> ASCT 15-Jan-2020 -> lenalidomide maintenance 10 mg for 2 years, last dose 01-Feb-2022 "
+            "(planned stop, in CR). Now 04/2023: M-spike 0 -> 0.8 -> 1.3 g/dL, new T9 lytic lesion.",
+            {"lenalidomide": "exposed_not_refractory", "months_since_asct": 39},
+            id="dates-written-day-month-year-with-hyphens",
+        ),
+        pytest.param(
+            "VCd x6 -> ASCT 05/2019, no maintenance; standard risk (FISH 2019: no del17p/t(4;14)/t(14;16)).",
+            {"high_risk_cytogenetics": False},
+            id="negated-translocations-listed-with-slashes",
+        ),
+        pytest.param(
+            "VCd x6 -> ASCT (10/2018), no maintenance. PET: 2 lytic lesions (skull, R femur). Relapse now.",
+            {"lenalidomide": "naive"},
+            id="r-before-a-body-part-is-right-not-lenalidomide",
+        ),
         # Histories written in other languages: negations, "progression under", drug spellings.
         pytest.param(
             "Patientin 69 J., VRd -> ASCT -> Lenalidomid-Erhaltung, jetzt Progress unter Lenalidomid. "
