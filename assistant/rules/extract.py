@@ -96,7 +96,9 @@ class _Progression:
         kind = "light_chain" if re.match(rule["light_chain_marker"], text, re.IGNORECASE) else "m_protein"
         criteria = rule[kind]
         unit = re.search(r"\b(g/dl|g/l|mg/l|mg/dl)\b", text, re.IGNORECASE)
-        likelier = criteria["unit_below"] if max(values) < criteria["unit_switch"] else criteria["unit_above"]
+        likelier = criteria.get("unit_unwritten") or (
+            criteria["unit_below"] if max(values) < criteria["unit_switch"] else criteria["unit_above"]
+        )
         rise = (values[-1] - values[0]) * criteria["per_unit"][unit.group(1).lower() if unit else likelier]
         return rise >= criteria["absolute"] and values[-1] >= values[0] * (1 + rule["relative"])
 
@@ -918,8 +920,9 @@ class _Extractor:
             # "dara-R maint", "dara lenalidomide maintenance": every drug of a maintenance written drug by
             # drug is maintenance.
             after_run = self.text[self.last_of_run(agent, agents, r"[-/]|\s+").mention.end :]
-            given_since = self.given_since_then_progressed(agent, agents, after_run)
-            given_since = given_since or self.last_line_at_relapse(agent, after_run)
+            # Ongoing when the progression was told: given since a date, switched to, or the last line.
+            ongoing_at_progression = self.given_since_then_progressed(agent, agents, after_run)
+            ongoing_at_progression = ongoing_at_progression or self.last_line_at_relapse(agent, after_run)
             # "len maintenance"; "Lenalidomide 10 mg PO d1-21/28 - maintenance since 09/2022": a dose between.
             dose = re.match(r"\s*\d+(?:\.\d+)?\s*mg\b[^.;\n]{0,25}?(?=[-\s]*maint)", after_run, re.IGNORECASE)
             after_dose = after_run[dose.end() :] if dose else after_run
@@ -957,7 +960,7 @@ class _Extractor:
                 # "D-Rd (MAIA schedule) as first line since 2020, now progressing on it"
                 or re.search(self.lex["progression_on_it"], self.said_after(agent, agents, True), re.I)
                 or ((on_since or maintenance) and progressed_later)
-                or given_since
+                or ongoing_at_progression
                 # "PD 30 months in, still on dara maintenance"
                 or (maintenance and still_on and progression_in_sentence)
                 or (still_receiving and rise_next)
