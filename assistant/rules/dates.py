@@ -94,11 +94,12 @@ _YEARLESS = re.compile(
 _NOMINAL_YEAR = 2000
 
 
-def find_yearless_dates(text: str) -> list[TextDate]:
+def find_yearless_dates(text: str, dated_dates: list[TextDate] | None = None) -> list[TextDate]:
     """The days written without a year ("Len held from 3 March ... 18 April restaging"), in order, on one
     nominal calendar: each in the year of the one before, or the next year when it falls earlier in the year
-    ("stopped 20 Dec ... PD 15 Jan" is 26 days). Only their gaps to one another mean anything."""
-    dated = [(d.start, d.end) for d in find_dates(text)]
+    ("stopped 20 Dec ... PD 15 Jan" is 26 days). Only their gaps to one another mean anything.
+    `dated_dates`: the text's find_dates, when already read."""
+    dated = [(d.start, d.end) for d in (find_dates(text) if dated_dates is None else dated_dates)]
     out, year, last = [], _NOMINAL_YEAR, None
     for m in _YEARLESS.finditer(text):
         if any(start < m.end() and m.start() < end for start, end in dated):

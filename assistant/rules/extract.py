@@ -168,10 +168,15 @@ def _months(number: str, unit: str) -> float:
     return round(value)
 
 
+# korean-2020: progression within 60 days of the last dose is refractory; imwg-2021: more than 6 months after
+# stopping fixed-duration lenalidomide is not. Between, no source decides.
+REFRACTORY_WITHIN_DAYS = 60
+NOT_REFRACTORY_AFTER_DAYS = 183
+
+
 def _by_time_off(months: float) -> str:
-    """Lenalidomide status from the months between its last dose and progression. korean-2020: progression
-    within 60 days of the last therapy = refractory; imwg-2021: progression more than 6 months after
-    stopping fixed-duration lenalidomide = not refractory; between, no source decides."""
+    """Lenalidomide status from the months between its last dose and progression (2 months standing for
+    the 60 days, 6 for the 6 months)."""
     return "refractory" if months <= 2 else "exposed_not_refractory" if months > 6 else "indeterminate"
 
 
@@ -181,10 +186,16 @@ def _status_by_dates(first: Reading, later: Reading) -> tuple[str, str] | None:
     if (days := days_between(first, later)) is not None:
         if days < 0:
             return None
-        value = "refractory" if days <= 60 else "exposed_not_refractory" if days > 183 else "indeterminate"
+        value = (
+            "refractory"
+            if days <= REFRACTORY_WITHIN_DAYS
+            else "exposed_not_refractory"
+            if days > NOT_REFRACTORY_AFTER_DAYS
+            else "indeterminate"
+        )
         return value, f"{days}d"
     if (months := months_between(first, later)) > 2:
-        return ("exposed_not_refractory" if months > 6 else "indeterminate"), f"{months}mo"
+        return _by_time_off(months), f"{months}mo"
     return None
 
 
@@ -306,16 +317,16 @@ class _Extractor:
         stopped = stopped_then or re.match(self.lex["stopped_after"], told, re.IGNORECASE)
         return bool(stopped) and not for_progression
 
-    def given_since_then_progressed(self, agent: _Agent, agents: list[_Agent], after: str) -> bool:
+    def given_since_then_progressed(self, agent: _Agent, agents: list[_Agent], run_end: int) -> bool:
         """Is the treatment told given since a date ("MAIA-type DRd since 2019", "Dara-Rd (MAIA) since 2021,
         one line") or switched to ("switched to Kd in 2022 for toxicity"), with a progression told later and
         nothing between but its own drugs: no stop ("stopped everything on 1 Sept"), no other treatment?
-        Then the progression was on it."""
-        since = re.match(self.lex["given_since"], after, re.IGNORECASE)
+        Then the progression was on it. `run_end`: where the treatment's name ends ("Dara-Rd")."""
+        since = re.match(self.lex["given_since"], self.text[run_end:], re.IGNORECASE)
         started = re.search(self.lex["given_from_before"], self.text_before(agent.mention.start, 40), re.I)
         if not since and not started:
             return False
-        start = len(self.text) - len(after) + (since.end() if since else 0)
+        start = run_end + (since.end() if since else 0)
         progression = PROGRESSION.search(self.text, start)
         if not progression:
             return False
@@ -331,7 +342,7 @@ class _Extractor:
         told = {field for other in between_agents for field in other.fields}
         return not told or told == set(agent.fields)
 
-    def last_line_at_relapse(self, agent: _Agent, after: str) -> bool:
+    def last_line_at_relapse(self, agent: _Agent, run_end: int) -> bool:
         """Is the treatment told as the last line ("TCR pt, 5 prior lines (last was dara-pom)", "last line
         DPd") of a patient told relapsing or refractory, with no stop told after it? Regimens are given until
         progression, so the relapse was on it; the safe side is to avoid it."""
@@ -339,7 +350,7 @@ class _Extractor:
             return False
         if not (self.search(self.lex["relapse_words"]) or self.search(self.lex["triple_class_refractory"])):
             return False
-        told = re.match(r"[^.;\n]*", after).group(0)
+        told = re.match(r"[^.;\n]*", self.text[run_end:]).group(0)
         return not re.search(self.lex["stopped_between"], told, re.IGNORECASE)
 
     def status_asked(self, start: int, end: int) -> bool:
@@ -832,7 +843,7 @@ class _Extractor:
             # "Outside letter: 'progressed on maintenance after auto - treat as len-refractory'": a label
             # quoted from elsewhere is no fact; the described history decides ("no lenalidomide at all").
             withdrawn = withdrawn or re.search(
-                self.lex["status_quoted_before"], self.text_before(min(cursor, m.start()), 120), re.I
+                cues["quoted_before"], self.text_before(min(cursor, m.start()), 120), re.I
             )
             for agent in chained:
                 consumed.add(id(agent))
@@ -919,10 +930,11 @@ class _Extractor:
             ) and re.match(r"\s+(?:\d+\s*mg\s+)?(?:\([^)]*\)\s*)?(?:since|for)\b", rest, re.IGNORECASE)
             # "dara-R maint", "dara lenalidomide maintenance": every drug of a maintenance written drug by
             # drug is maintenance.
-            after_run = self.text[self.last_of_run(agent, agents, r"[-/]|\s+").mention.end :]
+            run_end = self.last_of_run(agent, agents, r"[-/]|\s+").mention.end
+            after_run = self.text[run_end:]
             # Ongoing when the progression was told: given since a date, switched to, or the last line.
-            ongoing_at_progression = self.given_since_then_progressed(agent, agents, after_run)
-            ongoing_at_progression = ongoing_at_progression or self.last_line_at_relapse(agent, after_run)
+            ongoing_at_progression = self.given_since_then_progressed(agent, agents, run_end)
+            ongoing_at_progression = ongoing_at_progression or self.last_line_at_relapse(agent, run_end)
             # "len maintenance"; "Lenalidomide 10 mg PO d1-21/28 - maintenance since 09/2022": a dose between.
             dose = re.match(r"\s*\d+(?:\.\d+)?\s*mg\b[^.;\n]{0,25}?(?=[-\s]*maint)", after_run, re.IGNORECASE)
             after_dose = after_run[dose.end() :] if dose else after_run
@@ -1313,7 +1325,7 @@ class _Extractor:
     @cached_property
     def yearless_dates(self) -> list[TextDate]:
         """Days written without a year, on one nominal calendar (see dates.find_yearless_dates)."""
-        return find_yearless_dates(self.text)
+        return find_yearless_dates(self.text, self.dates)
 
     def progression_date_after(self, date: TextDate, dates: list[TextDate] | None = None) -> TextDate | None:
         """The first date after `date` (of `dates`, the text's dated ones by default) that dates a
@@ -1341,7 +1353,7 @@ class _Extractor:
             if any(stop.end < a.mention.start < progression.start and a is not agent for a in history):
                 continue  # another treatment came between: the progression was on that one
             gaps = [days_between(*pair) for pair in reading_pairs(stop, progression, self.date_orders)]
-            if gaps and all(gap is not None and 0 <= gap <= 60 for gap in gaps):
+            if gaps and all(gap is not None and 0 <= gap <= REFRACTORY_WITHIN_DAYS for gap in gaps):
                 rule = f"dated_progression_after_stop:{gaps[0]}d"
                 self.status(agent, "refractory", agent.mention.start, progression.end, rule)
 
